@@ -1,0 +1,142 @@
+"""Configuration: a TOML file validated by pydantic-settings; unknown keys and bad values are errors.
+
+``load_config(None)`` is the embedded default (simulated hardware, local reference receiver, SQLite
+under ``./var``). Environment variables ``SPORTELLO_<SECTION>__<KEY>`` override the file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from hardware import registry
+from kiosk.errors import ConfigError
+
+LANGUAGES = ("it", "en", "de", "fr", "sl", "ar", "ro", "sq", "uk", "zh")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KioskSection(_Section):
+    id: str = Field(default="demo-kiosk-01", pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
+    name: str = "Comune di Esempio"
+    data_dir: Path = Path("var")
+
+
+class JourneySection(_Section):
+    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl")
+    default_language: str = "it"
+    inactivity_warning_s: float = Field(default=90, gt=0)
+    inactivity_grace_s: float = Field(default=30, ge=20)
+    thank_you_s: float = Field(default=30, gt=0)
+    otp: bool = True
+    cns_route: bool = True
+    operator_route: bool = True
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in LANGUAGES]
+        if unknown or not value:
+            raise ValueError(f"unknown language(s) {unknown}; known: {', '.join(LANGUAGES)}")
+        return value
+
+
+class HardwareSection(_Section):
+    card_reader: str = "sim"
+    camera: str = "sim"
+    printer: str = "sim"
+    panel: str = "mock"
+
+    @field_validator("card_reader", "camera", "printer", "panel")
+    @classmethod
+    def _known_backend(cls, value: str, info) -> str:
+        port = {"card_reader": "card", "camera": "camera", "printer": "printer", "panel": "panel"}[info.field_name]
+        known = registry.known(port)
+        if value not in known:
+            raise ValueError(f"unknown backend '{value}' (known: {', '.join(known)})")
+        return value
+
+
+class DisplaySection(_Section):
+    width: int = Field(default=1280, ge=320)
+    height: int = Field(default=800, ge=240)
+    fullscreen: bool = False
+    rotation: Literal[0, 90, 180, 270] = 0
+
+
+class ReceiverSection(_Section):
+    url: str = Field(default="", description="empty: the demo's local reference receiver")
+    public_key: Path | None = None  # the receiver's X25519 public key (PEM)
+
+
+class OperatorsSection(_Section):
+    codici_fiscali: tuple[str, ...] = ()
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix="SPORTELLO_", env_nested_delimiter="__"
+    )
+
+    kiosk: KioskSection = KioskSection()
+    journey: JourneySection = JourneySection()
+    hardware: HardwareSection = HardwareSection()
+    display: DisplaySection = DisplaySection()
+    receiver: ReceiverSection = ReceiverSection()
+    operators: OperatorsSection = OperatorsSection()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings)
+
+    @property
+    def db_path(self) -> Path:
+        return self.kiosk.data_dir / "kiosk.db"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.kiosk.data_dir / "keys"
+
+
+def _from_file(path: Path) -> type[Config]:
+    """``Config`` with ``path`` as its lowest-priority source (environment variables win)."""
+
+    class FileConfig(Config):
+        @classmethod
+        def settings_customise_sources(
+            cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path))
+
+    return FileConfig
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Read and validate ``path`` (``None``: the embedded default). Raises one clear ``ConfigError``."""
+    where = "embedded default"
+    if path is not None:
+        path = Path(path)
+        where = str(path)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {path}")
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return (Config if path is None else _from_file(path))()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        message = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {key}: {message}{more}") from None

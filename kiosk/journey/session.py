@@ -1,0 +1,80 @@
+"""The state of one citizen's visit, held in memory only and replaced whole when wiped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from kiosk.domain.citizen import Capture, Citizen, Consents, Contact, DocumentType, IdentityDocument
+from kiosk.domain.enrollment import Identification
+from kiosk.journey.screens import Screen
+
+
+@dataclass(frozen=True, repr=False)
+class Draft:
+    """What the citizen gave and how they were identified: the shell adds ids and the activation code."""
+
+    language: str
+    citizen: Citizen
+    document: IdentityDocument
+    contact: Contact
+    consents: Consents
+    captures: tuple[Capture, ...]
+    identification: Identification
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.identification, Identification):
+            raise TypeError("a draft cannot exist without an identification")
+
+    def __repr__(self) -> str:
+        return "<Draft (personal data hidden)>"
+
+
+@dataclass(repr=False)
+class Session:
+    screen: Screen = Screen.WELCOME
+    history: list[Screen] = field(default_factory=list)
+    language: str = "it"
+    is_large_text: bool = False
+    is_high_contrast: bool = False
+    overlay: str = ""  # "" | "help" | "cancel" | "inactivity"
+    error: str = ""  # message key of the last problem, shown on the current screen
+    notice: str = ""  # message key of a neutral notice
+    fields: dict[str, str] = field(default_factory=dict)  # what the citizen typed, by field name
+    citizen: Citizen | None = None
+    has_card_certificate: bool = False
+    is_card_present: bool = False
+    is_busy: bool = False  # waiting for a device or the store to answer
+    doc_type: DocumentType | None = None
+    document: IdentityDocument | None = None
+    captures: dict[str, Capture] = field(default_factory=dict)
+    email: str = ""
+    mobile: str = ""
+    is_email_verified: bool = False
+    is_mobile_verified: bool = False
+    has_accepted_terms: bool = False
+    has_accepted_marketing: bool = False
+    consents_at: datetime | None = None
+    pin_tries_left: int | None = None
+    operator_id: str = ""
+    identification: Identification | None = None
+    enrollment_id: str = ""
+    reference: str = ""
+    activation_first_half: str = ""
+    print_status: str = ""  # "" | "printing" | "printed" | "failed"
+    print_error: str = ""
+    last_input_at: datetime | None = None
+    warning_started_at: datetime | None = None
+    entered_at: datetime | None = None  # when the current screen was entered
+    is_online: bool = False
+    frozen_reason: str = ""
+    ineligible_reason: str = ""
+
+    def __repr__(self) -> str:
+        return f"<Session screen={self.screen} (personal data hidden)>"
+
+    def has_personal_data(self) -> bool:
+        return bool(
+            self.citizen or self.document or self.captures or self.email or self.mobile
+            or any(self.fields.values()) or self.identification or self.activation_first_half
+        )

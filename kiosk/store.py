@@ -1,0 +1,195 @@
+"""The kiosk's local database: the outbox of sealed packets. The only module that speaks SQL.
+
+What is stored in clear is routing only (random enrollment id, reference, status, timestamps,
+attempt counts, error codes). The packet is sealed for the receiver; the kiosk cannot read it.
+The first half of the activation code is kept only until its receipt has printed, so that a crash
+between commit and print can be followed by a reprint (it is half a secret, not personal data,
+and it is erased as soon as the receipt exists).
+
+Durability: WAL with ``synchronous=FULL``; one transaction per enrollment (invariant 2).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from kiosk.errors import StoreError
+
+migrations = Migrations("sportello-kiosk")
+
+
+@migrations()
+def m001_outbox(db: sqlite_utils.Database) -> None:
+    db["outbox"].create(
+        {
+            "enrollment_id": str,
+            "reference": str,
+            "created_at": str,
+            "status": str,  # queued | delivered | accepted | rejected | activated
+            "packet": bytes,  # sealed; NULL once the receiver has acknowledged it
+            "packet_digest": str,
+            "packet_size": int,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,  # a non-personal code
+            "delivered_at": str,
+            "print_pending_code": str,  # first half of the activation code, until printed
+            "printed_at": str,
+        },
+        pk="enrollment_id",
+        not_null={"reference", "created_at", "status", "packet_digest", "packet_size", "attempts"},
+        defaults={"attempts": 0},
+    )
+    db["outbox"].create_index(["status", "next_attempt_at"])
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    enrollment_id: str
+    reference: str
+    created_at: str
+    status: str
+    packet_size: int
+    attempts: int
+    next_attempt_at: str | None
+    last_error: str | None
+    delivered_at: str | None
+    printed_at: str | None
+    has_packet: bool
+    is_print_pending: bool
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Store:
+    """The outbox. Open with ``Store.open(path)``; use as a context manager to close."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self._db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path | str) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            migrations.apply(db)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the kiosk database {path}: {exc}") from exc
+        return cls(db, path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[sqlite_utils.Database]:
+        try:
+            with self._db.atomic() as db:
+                yield db
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            code = "disk_full" if "full" in text or "disk" in text else "store_failed"
+            raise StoreError(f"{what} failed ({code})") from exc
+
+    # -- writes -----------------------------------------------------------------------------------
+    def commit_packet(
+        self, *, enrollment_id: str, reference: str, packet: bytes, digest: str, print_code: str
+    ) -> None:
+        """Durably queue a sealed packet. Once this returns, the receipt may be printed."""
+        with self._writing("committing the enrollment") as db:
+            db["outbox"].insert(
+                {
+                    "enrollment_id": enrollment_id, "reference": reference, "created_at": _now(),
+                    "status": "queued", "packet": packet, "packet_digest": digest, "packet_size": len(packet),
+                    "attempts": 0, "print_pending_code": print_code,
+                }
+            )
+
+    def mark_printed(self, enrollment_id: str) -> None:
+        with self._writing("recording the receipt") as db:
+            db["outbox"].update(enrollment_id, {"printed_at": _now(), "print_pending_code": None})
+
+    def mark_delivered(self, enrollment_id: str, *, status: str = "delivered") -> None:
+        """The receiver acknowledged the packet: drop the sealed bytes, keep the routing row."""
+        with self._writing("recording the delivery") as db:
+            db["outbox"].update(
+                enrollment_id, {"status": status, "delivered_at": _now(), "packet": None, "last_error": None}
+            )
+
+    def mark_attempt_failed(self, enrollment_id: str, *, error: str, next_attempt_at: str) -> None:
+        with self._writing("recording a delivery attempt") as db:
+            db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? "
+                "WHERE enrollment_id = ?",
+                [error, next_attempt_at, enrollment_id],
+            )
+
+    def set_status(self, enrollment_id: str, status: str) -> None:
+        with self._writing("recording a status") as db:
+            db["outbox"].update(enrollment_id, {"status": status})
+
+    # -- reads ------------------------------------------------------------------------------------
+    def packet(self, enrollment_id: str) -> bytes | None:
+        row = self._db.execute("SELECT packet FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
+        return row[0] if row else None
+
+    def pending_print(self) -> list[tuple[str, str, str]]:
+        """(enrollment id, reference, first half) of committed enrollments whose receipt never printed."""
+        rows = self._db.execute(
+            "SELECT enrollment_id, reference, print_pending_code FROM outbox "
+            "WHERE printed_at IS NULL AND print_pending_code IS NOT NULL ORDER BY created_at"
+        ).fetchall()
+        return [tuple(r) for r in rows]
+
+    def due(self, *, now: str | None = None, limit: int = 50) -> list[str]:
+        """Enrollment ids whose packet is waiting for delivery and whose backoff has elapsed."""
+        rows = self._db.execute(
+            "SELECT enrollment_id FROM outbox WHERE status = 'queued' AND packet IS NOT NULL "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY created_at LIMIT ?",
+            [now or _now(), limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def entry(self, enrollment_id: str) -> OutboxEntry | None:
+        rows = self.entries(where="enrollment_id = ?", params=[enrollment_id])
+        return rows[0] if rows else None
+
+    def entries(self, *, where: str = "1=1", params: list | None = None) -> list[OutboxEntry]:
+        cursor = self._db.execute(
+            "SELECT enrollment_id, reference, created_at, status, packet_size, attempts, next_attempt_at, "
+            "last_error, delivered_at, printed_at, packet IS NOT NULL, print_pending_code IS NOT NULL "
+            f"FROM outbox WHERE {where} ORDER BY created_at",
+            params or [],
+        )
+        return [OutboxEntry(*row[:10], bool(row[10]), bool(row[11])) for row in cursor.fetchall()]
+
+    def backlog(self) -> tuple[int, str | None]:
+        """(packets not yet delivered, creation time of the oldest)."""
+        row = self._db.execute(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'"
+        ).fetchone()
+        return int(row[0]), row[1]
+
+    def applied_migrations(self) -> list[str]:
+        return [m.name for m in migrations.applied(self._db)]
