@@ -1,0 +1,44 @@
+"""Looking into stored packets (for ``kiosk receiver show ID [--json]``): decrypt on demand.
+
+``show`` returns the decrypted payload, so it is personal data: print it to the operator who asked,
+never log it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from kiosk.errors import SealError
+from kiosk.receiver.intake import Intake
+from kiosk.receiver.keys import load_trusted_kiosks
+from kiosk.sealing import verify_packet
+
+
+def show(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
+    """The decrypted payload of the packet stored under ``enrollment_id``.
+
+    Raises ``PacketNotFound`` if there is none, a ``SealError`` subclass if it does not open.
+    """
+    with Intake(data_dir) as intake:
+        packet = intake.store.packet_bytes(enrollment_id)
+        return intake.open(enrollment_id, packet)
+
+
+def verdict(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
+    """What can be said of a stored packet without revealing it.
+
+    ``{"signature_valid": bool, "decrypted": bool, "status": str, "error": code | None}``;
+    raises ``PacketNotFound`` if there is no packet under that id.
+    """
+    with Intake(data_dir) as intake:
+        record = intake.status(enrollment_id)
+        packet = intake.store.packet_bytes(enrollment_id)
+        result = {"signature_valid": False, "decrypted": False, "status": record.status, "error": None}
+        try:
+            verify_packet(packet, trusted_kiosks=load_trusted_kiosks(data_dir))
+            result["signature_valid"] = True
+            intake.open(enrollment_id, packet)
+            result["decrypted"] = True
+        except SealError as err:
+            result["error"] = getattr(err, "code", "seal_error")
+        return result
