@@ -1,0 +1,277 @@
+"""The shell: wires devices, journey, store and sync; the only place where effects touch the world.
+
+Device callbacks arrive on other threads and are queued; ``pump()`` (called from the UI loop) hands
+queued events and ticks to the journey and carries out the effects it returns, feeding their
+outcomes back as events. The journey itself stays pure.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import queue
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from PIL import Image
+
+from hardware.errors import CameraError, CardError, CardRemoved, NoCard, PaperOut, PrinterError, PrinterOffline
+from kiosk.devices import Hardware
+from kiosk.enroll import Enroller
+from kiosk.errors import StoreError, ValidationError
+from kiosk.journey import effects as fx
+from kiosk.journey import events as ev
+from kiosk.journey.machine import Journey, MIN_TRIES_TO_SEND
+from kiosk.receipt import build_receipt
+from kiosk.store import Store
+
+log = logging.getLogger("kiosk.shell")
+
+MAX_IMAGE_SIDE = 1600  # px: readable documents, far below the IdP's 2.5 MB cap
+JPEG_QUALITY = 85
+
+
+def encode_jpeg(frame: np.ndarray, *, max_side: int = MAX_IMAGE_SIDE, quality: int = JPEG_QUALITY) -> tuple[bytes, int, int]:
+    """RGB frame → JPEG bytes without EXIF, scaled down to ``max_side``."""
+    image = Image.fromarray(frame)
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue(), image.width, image.height
+
+
+def _card_event(identity) -> ev.CardRead:
+    return ev.CardRead(
+        codice_fiscale=identity.codice_fiscale, surname=identity.surname, given_name=identity.given_name,
+        birth_date=identity.birth_date, sex=identity.sex, birth_place_code=identity.birth_place_code,
+        card_type=identity.card_type, expiry_date=identity.expiry_date,
+        has_certificate=identity.card_type in ("TS-CNS", "CNS"),
+    )
+
+
+def _card_error_code(exc: CardError) -> str:
+    if isinstance(exc, CardRemoved):
+        return "card_removed"
+    if isinstance(exc, NoCard):
+        return "card_needed"
+    return "card_unreadable"
+
+
+def _printer_error_code(exc: PrinterError) -> str:
+    if isinstance(exc, PaperOut):
+        return "paper_out"
+    if isinstance(exc, PrinterOffline):
+        return "printer_offline"
+    return "printer_failed"
+
+
+def operator_reference(codice_fiscale: str) -> str:
+    """A stable, non-reversible operator reference for the evidence record and logs."""
+    import hashlib
+
+    return "op-" + hashlib.sha256(("sportello-operator:" + codice_fiscale).encode()).hexdigest()[:12]
+
+
+@dataclass
+class PrintOutcome:
+    is_printed: bool
+    error: str = ""
+
+
+class Shell:
+    def __init__(
+        self, *, journey: Journey, hardware: Hardware, store: Store, enroller: Enroller, kiosk_name: str,
+        operators: tuple[str, ...] = (), clock=datetime.now,
+    ) -> None:
+        self.journey = journey
+        self.hw = hardware
+        self.store = store
+        self.enroller = enroller
+        self.kiosk_name = kiosk_name
+        self.operators = set(operators)
+        self.clock = clock
+        self.events: queue.Queue = queue.Queue()
+        self.last_receipt: bytes = b""
+        self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
+        hardware.card_reader.when_card_inserted = lambda _identity: self.events.put(ev.CardInserted())
+        hardware.card_reader.when_card_removed = lambda _none: self.events.put(ev.CardRemoved())
+        if hardware.card_reader.is_started and hardware.card_reader.is_card_present:
+            self.events.put(ev.CardInserted())
+
+    # -- the loop's entry points ------------------------------------------------------------------
+    def post(self, event) -> None:
+        """Hand an event (a UI intent, a device report) to the journey, and everything it leads to."""
+        pending = [event]
+        while pending:
+            effects = self.journey.handle(pending.pop(0), self.clock())
+            for effect in effects:
+                outcome = self.execute(effect)
+                if outcome is not None:
+                    pending.append(outcome)
+
+    def pump(self) -> None:
+        """Deliver queued device events, then a tick."""
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+            self.post(event)
+        self.post(ev.Tick())
+
+    # -- effects ----------------------------------------------------------------------------------
+    def execute(self, effect):
+        handler = getattr(self, "_do_" + type(effect).__name__)
+        return handler(effect)
+
+    def _do_ReadCard(self, effect: fx.ReadCard):
+        try:
+            return _card_event(self.hw.card_reader.read_identity())
+        except CardError as exc:
+            log.warning("card read failed", extra={"error": type(exc).__name__})
+            return ev.CardReadFailed(_card_error_code(exc))
+
+    def _do_Capture(self, effect: fx.Capture):
+        try:
+            frame = self.hw.camera.capture_still()
+            jpeg, width, height = encode_jpeg(frame)
+        except CameraError as exc:
+            log.warning("capture failed", extra={"error": type(exc).__name__})
+            return ev.CaptureFailed(effect.kind, "camera_missing")
+        return ev.Captured(effect.kind, jpeg, width, height)
+
+    def _do_SendOtp(self, effect: fx.SendOtp):
+        return ev.OtpSent(effect.channel, False)  # no one-time codes without the delivery service
+
+    def _do_CheckOtp(self, effect: fx.CheckOtp):
+        return ev.OtpChecked(effect.channel, False)
+
+    def _do_QueryPinTries(self, effect: fx.QueryPinTries):
+        try:
+            return ev.PinTries(self.hw.card_reader.pin_tries_left())
+        except CardError as exc:
+            return ev.CitizenPinResult(False, 0, reason=_card_error_code(exc))
+
+    def _do_VerifyCitizenPin(self, effect: fx.VerifyCitizenPin):
+        reader = self.hw.card_reader
+        try:
+            tries = reader.pin_tries_left()
+            if tries < MIN_TRIES_TO_SEND:
+                return ev.CitizenPinResult(False, tries)
+            result = reader.verify_pin(effect.pin)
+            if not result.ok:
+                return ev.CitizenPinResult(False, result.tries_left, reason="pin_wrong")
+            challenge = os.urandom(32)
+            signature = reader.sign(challenge)
+            certificate = reader.certificate()
+            identity = reader.read_identity()
+        except ValueError:
+            return ev.CitizenPinResult(False, self.journey.session.pin_tries_left or 0, reason="pin_format")
+        except CardError as exc:
+            return ev.CitizenPinResult(False, self.journey.session.pin_tries_left or 0, reason=_card_error_code(exc))
+        citizen = self.journey.session.citizen
+        if citizen is None or identity.codice_fiscale != citizen.codice_fiscale:
+            return ev.CitizenPinResult(False, result.tries_left, reason="card_other_person")
+        if not _signature_holds(certificate, challenge, signature, citizen.codice_fiscale):
+            return ev.CitizenPinResult(False, result.tries_left, reason="card_signature_invalid")
+        return ev.CitizenPinResult(
+            True, result.tries_left, certificate_der=certificate, challenge=challenge, signature=signature
+        )
+
+    def _do_AuthenticateOperator(self, effect: fx.AuthenticateOperator):
+        reader = self.hw.card_reader
+        try:
+            identity = reader.read_identity()
+            if identity.codice_fiscale not in self.operators:
+                return ev.OperatorRejected("operator_unknown")
+            if reader.pin_tries_left() < MIN_TRIES_TO_SEND:
+                return ev.OperatorRejected("pin_last_try")
+            result = reader.verify_pin(effect.pin)
+        except ValueError:
+            return ev.OperatorRejected("pin_format")
+        except CardError as exc:
+            return ev.OperatorRejected(_card_error_code(exc))
+        if not result.ok:
+            return ev.OperatorRejected("pin_wrong")
+        operator_id = operator_reference(identity.codice_fiscale)
+        log.info("operator authenticated", extra={"operator": operator_id})
+        return ev.OperatorAuthenticated(operator_id)
+
+    def _do_SealAndCommit(self, effect: fx.SealAndCommit):
+        try:
+            committed = self.enroller.commit(effect.draft)
+        except StoreError as exc:
+            log.error("commit failed", extra={"error": str(exc)})
+            return ev.CommitFailed("disk_full" if "disk_full" in str(exc) else "store_failed")
+        except ValidationError as exc:
+            return ev.CommitFailed(exc.code)
+        log.info("enrollment committed", extra={"enrollment_id": committed.enrollment_id, "bytes": committed.packet_size})
+        if self.on_committed:
+            self.on_committed(committed.enrollment_id)
+        return ev.Committed(committed.enrollment_id, committed.reference, committed.activation_first_half)
+
+    def _do_PrintReceipt(self, effect: fx.PrintReceipt):
+        outcome = self.print_receipt(
+            enrollment_id=effect.enrollment_id, reference=effect.reference,
+            activation_first_half=effect.activation_first_half, language=effect.language,
+        )
+        return ev.Printed() if outcome.is_printed else ev.PrintFailed(outcome.error)
+
+    def print_receipt(self, *, enrollment_id: str, reference: str, activation_first_half: str, language: str = "it") -> PrintOutcome:
+        """Print one whole receipt (only ever after the commit), then forget the code half."""
+        printer = self.hw.printer
+        data = build_receipt(
+            kiosk_name=self.kiosk_name, enrollment_id=enrollment_id, reference=reference,
+            activation_first_half=activation_first_half, language=language, printed_at=self.clock(),
+            profile=printer.profile,
+        )
+        self.last_receipt = data
+        try:
+            status = printer.status()
+            if not status.is_online:
+                raise PrinterOffline("printer is offline")
+            if status.paper == "out":
+                raise PaperOut("printer is out of paper")
+            printer.print_bytes(data)
+        except PrinterError as exc:
+            log.warning("receipt not printed", extra={"enrollment_id": enrollment_id, "error": type(exc).__name__})
+            return PrintOutcome(False, _printer_error_code(exc))
+        self.store.mark_printed(enrollment_id)
+        log.info("receipt printed", extra={"enrollment_id": enrollment_id})
+        return PrintOutcome(True)
+
+    def reprint_pending(self) -> list[str]:
+        """Print the receipts of enrollments committed before a crash; returns the ids printed."""
+        printed = []
+        for enrollment_id, reference, first_half in self.store.pending_print():
+            if self.print_receipt(enrollment_id=enrollment_id, reference=reference, activation_first_half=first_half).is_printed:
+                printed.append(enrollment_id)
+        return printed
+
+    def _do_CallStaff(self, effect: fx.CallStaff):
+        try:
+            self.hw.panel.call_staff(effect.is_active)
+        except Exception as exc:  # a broken LED must never stop a citizen  # noqa: BLE001
+            log.warning("panel failed", extra={"error": type(exc).__name__})
+        return None
+
+    def _do_WipeSession(self, effect: fx.WipeSession):
+        log.info("session wiped", extra={"reason": effect.reason})
+        return None
+
+
+def _signature_holds(certificate_der: bytes, challenge: bytes, signature: bytes, codice_fiscale: str) -> bool:
+    """The card signed our fresh challenge with the key of a certificate that names this citizen."""
+    try:
+        cert = x509.load_der_x509_certificate(certificate_der)
+        cert.public_key().verify(signature, challenge, padding.PKCS1v15(), hashes.SHA256())
+    except (ValueError, InvalidSignature, TypeError):
+        return False
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return bool(names) and str(names[0].value).upper().startswith(codice_fiscale)
