@@ -31,3 +31,35 @@ class PrinterError(HardwareError):
 
 class PanelError(HardwareError):
     """A GPIO pin is busy, missing, or misconfigured."""
+
+
+class BackendOptionInvalid(HardwareError, TypeError):
+    """Configuration passes an option that the chosen backend does not take (a typo, usually)."""
+
+
+class NoCard(CardError):
+    """No card is in the reader."""
+
+
+class CardRemoved(NoCard):
+    """The card was taken out of the reader after it was inserted; insert it again to go on."""
+
+
+class PinRequired(CardError, PermissionError):
+    """The card refuses to sign until its PIN has been verified."""
+
+
+class PinFormatInvalid(CardError, ValueError):
+    """The PIN is not 4 to 8 digits; refused before it reaches the card, so no try is spent."""
+
+
+class PrinterOffline(PrinterError, ConnectionError):
+    """The printer is unplugged, switched off, or does not answer."""
+
+
+class PaperOut(PrinterError):
+    """The paper roll is finished (possibly in the middle of a receipt)."""
+
+
+class CoverOpen(PrinterError):
+    """The printer's cover is open."""

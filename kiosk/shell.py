@@ -98,6 +98,7 @@ class Shell:
         self.clock = clock
         self.events: queue.Queue = queue.Queue()
         self.last_receipt: bytes = b""
+        self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
         hardware.card_reader.when_card_inserted = lambda _identity: self.events.put(ev.CardInserted())
         hardware.card_reader.when_card_removed = lambda _none: self.events.put(ev.CardRemoved())
@@ -211,6 +212,7 @@ class Shell:
             return ev.CommitFailed("disk_full" if "disk_full" in str(exc) else "store_failed")
         except ValidationError as exc:
             return ev.CommitFailed(exc.code)
+        self.last_committed = committed
         log.info("enrollment committed", extra={"enrollment_id": committed.enrollment_id, "bytes": committed.packet_size})
         if self.on_committed:
             self.on_committed(committed.enrollment_id)

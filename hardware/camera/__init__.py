@@ -1,0 +1,1 @@
+"""Camera port: a live low-resolution preview and full-resolution stills, as RGB arrays."""

@@ -1,0 +1,1 @@
+"""GPIO panel port: help button and LED, status LEDs, buzzer, tamper switch, headphone jack, presence."""

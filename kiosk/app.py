@@ -1,0 +1,110 @@
+"""The kiosk application: the UI loop around the shell, and how it is assembled from configuration."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.devices import Hardware
+from kiosk.enroll import Enroller
+from kiosk.journey.machine import Journey, JourneyRules
+from kiosk.journey.screens import CAPTURE_SCREENS, Screen
+from kiosk.receipt import qr_content
+from kiosk.shell import Shell
+from kiosk.store import Store
+
+log = logging.getLogger("kiosk.app")
+
+IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; ticks at least 4 times a second
+
+
+def rules_from(config: Config) -> JourneyRules:
+    j = config.journey
+    return JourneyRules(
+        languages=j.languages, default_language=j.default_language, inactivity_warning_s=j.inactivity_warning_s,
+        inactivity_grace_s=j.inactivity_grace_s, thank_you_s=j.thank_you_s, is_otp_enabled=j.otp,
+        is_cns_route_enabled=j.cns_route, is_operator_route_enabled=j.operator_route,
+    )
+
+
+def build_shell(config: Config, hardware: Hardware, *, receiver_public_key: Path, clock=datetime.now) -> Shell:
+    store = Store.open(config.db_path)
+    enroller = Enroller.from_files(
+        store=store, kiosk_id=config.kiosk.id, signing_key_path=config.keys_dir / "kiosk.key",
+        receiver_public_key=receiver_public_key,
+    )
+    return Shell(
+        journey=Journey(rules_from(config)), hardware=hardware, store=store, enroller=enroller,
+        kiosk_name=config.kiosk.name, operators=config.operators.codici_fiscali, clock=clock,
+    )
+
+
+@dataclass
+class KioskApp:
+    """One shell and one UI; ``step()`` runs one turn of the loop (the demo drives it turn by turn)."""
+
+    shell: Shell
+    ui: object  # kiosk.ui.app.KioskUI (imported lazily: pygame is heavy)
+
+    @classmethod
+    def create(cls, shell: Shell, config: Config, *, headless: bool) -> KioskApp:
+        if headless:
+            os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+            os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+        from kiosk.ui.app import KioskUI
+
+        ui = KioskUI(size=(config.display.width, config.display.height), fullscreen=config.display.fullscreen)
+        ui.start()
+        app = cls(shell, ui)
+        app.render()
+        return app
+
+    def view(self):
+        from kiosk.ui.view import View
+
+        s = self.shell.journey.session
+        frame = None
+        if s.screen in CAPTURE_SCREENS and not s.is_busy:
+            try:
+                frame = self.shell.hw.camera.frame()
+            except Exception:  # noqa: BLE001 - the capture step reports camera faults itself
+                frame = None
+        return View(
+            session=s, now=self.shell.clock(), kiosk_name=self.shell.kiosk_name,
+            is_pin_route_offered=self.shell.journey.is_pin_route_offered(), camera_frame=frame,
+            inactivity_grace_s=self.shell.journey.rules.inactivity_grace_s,
+            receipt_qr=qr_content(s.enrollment_id) if s.enrollment_id else "",
+        )
+
+    def render(self) -> None:
+        self.ui.render(self.view())
+        self.ui.draw()
+
+    def step(self, events: list) -> None:
+        for intent in self.ui.handle_events(events):
+            self.shell.post(intent)
+        self.shell.pump()
+        self.render()
+
+    def run_forever(self) -> None:
+        """The interactive loop: sleeps in SDL's event wait while nothing happens."""
+        import pygame
+
+        while True:
+            first = pygame.event.wait(IDLE_WAIT_MS)
+            events = [first] if first.type != pygame.NOEVENT else []
+            events += pygame.event.get()
+            if any(e.type == pygame.QUIT for e in events):
+                return
+            self.step(events)
+
+    def close(self) -> None:
+        self.ui.close()
+
+    @property
+    def screen(self) -> Screen:
+        return self.shell.journey.session.screen

@@ -1,0 +1,237 @@
+"""The ``kiosk`` command: a thin CLI over the library. Every failure is one clear line, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.errors import KioskError
+
+EXIT_ERROR = 2
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) or os.environ.get(
+        "SDL_VIDEODRIVER", ""
+    ) in ("kmsdrm", "fbcon")
+
+
+def _config(args):
+    from kiosk.config import load_config
+
+    return load_config(args.config or os.environ.get("SPORTELLO_CONFIG") or None)
+
+
+def cmd_demo(args) -> int:
+    from kiosk.demo import run_demo
+
+    headless = args.headless or not _has_display()
+    code = run_demo(_config(args), out=Path(args.out), headless=headless)
+    if headless:
+        summary = json.loads((Path(args.out) / "summary.json").read_text())
+        state = "ok" if summary["ok"] else "FAILED"
+        print(f"demo {state}: enrollment {summary['enrollment_id']} sealed={summary['sealed']} "
+              f"committed={summary['committed']} printed={summary['printed']} delivered={summary['delivered']} "
+              f"verdict={summary['receiver'].get('status')}; screens, receipt and summary.json in {args.out}")
+    return code
+
+
+def cmd_run(args) -> int:
+    from kiosk.app import KioskApp, build_shell
+    from kiosk.devices import Hardware
+    from kiosk.logs import setup_logging
+
+    config = _config(args)
+    if config.receiver.public_key is None:
+        raise KioskError("config: receiver.public_key is required to run the kiosk (the demo makes its own)")
+    setup_logging(log_dir=config.kiosk.data_dir / "logs", to_stderr=True)
+    with Hardware.from_config(config) as hardware:
+        shell = build_shell(config, hardware, receiver_public_key=config.receiver.public_key)
+        pending = shell.store.pending_print()
+        if pending:
+            print(f"{len(pending)} receipt(s) committed but never printed: reprint with 'kiosk receipts reprint'",
+                  file=sys.stderr)
+        app = KioskApp.create(shell, config, headless=False)
+        try:
+            app.run_forever()
+        finally:
+            app.close()
+    return 0
+
+
+def cmd_receiver(args) -> int:
+    from kiosk.receiver import inspect as receiver_inspect
+    from kiosk.receiver.keys import init_data_dir, trust_kiosk
+
+    data = Path(args.data)
+    if args.receiver_command == "show":
+        payload = receiver_inspect.show(data, args.enrollment_id)
+        if args.json:
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            claims = payload.get("verified_claims", {}).get("verification", {})
+            print(f"enrollment {args.enrollment_id}: decrypted; trust framework {claims.get('trust_framework')}")
+        return 0
+    if args.receiver_command == "trust":
+        trust_kiosk(data, args.kiosk_id, Path(args.public_key).read_bytes())
+        print(f"kiosk {args.kiosk_id} trusted")
+        return 0
+    from kiosk.receiver.server import serve_forever
+
+    key_id = init_data_dir(data)
+    print(f"receiver on http://{args.host}:{args.port} (key id {key_id}, data {data})", flush=True)
+    serve_forever(data, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_queue(args) -> int:
+    from kiosk.store import Store
+
+    config = _config(args)
+    with Store.open(config.db_path) as store:
+        entries = store.entries()
+    if args.json:
+        print(json.dumps([e.__dict__ for e in entries], indent=2))
+        return 0
+    if not entries:
+        print("outbox empty")
+    for e in entries:
+        print(f"{e.enrollment_id}  {e.status:<9}  attempts={e.attempts}  printed={'yes' if e.printed_at else 'NO'}  "
+              f"{e.last_error or ''}")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from kiosk.store import Store
+    from kiosk.sync.coordinator import SyncCoordinator
+
+    config = _config(args)
+    url = args.url or config.receiver.url
+    if not url:
+        raise KioskError("no receiver URL: set receiver.url in the config or pass --url")
+    with Store.open(config.db_path) as store:
+        coordinator = SyncCoordinator(store, base_url=url)
+        try:
+            report = coordinator.deliver_due()
+        finally:
+            coordinator.close()
+    print(f"delivered {len(report.delivered)}, failed {len(report.failed)}")
+    return 0 if not report.failed else 1
+
+
+def cmd_receipts(args) -> int:
+    from kiosk.store import Store
+
+    config = _config(args)
+    with Store.open(config.db_path) as store:
+        pending = store.pending_print()
+        if args.receipts_command == "pending":
+            for enrollment_id, reference, _half in pending:
+                print(f"{enrollment_id}  reference {reference}  receipt not printed")
+            if not pending:
+                print("every committed enrollment has its receipt")
+            return 0
+    from kiosk.app import build_shell
+    from kiosk.devices import Hardware
+
+    if config.receiver.public_key is None:
+        raise KioskError("config: receiver.public_key is required")
+    with Hardware.from_config(config) as hardware:
+        shell = build_shell(config, hardware, receiver_public_key=config.receiver.public_key)
+        printed = shell.reprint_pending()
+    print(f"reprinted {len(printed)} of {len(pending)} receipt(s)")
+    return 0 if len(printed) == len(pending) else 1
+
+
+def cmd_config_check(args) -> int:
+    config = _config(args)
+    print(f"config ok: kiosk {config.kiosk.id}, hardware {config.hardware.model_dump()}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description="Sportello: the SPID enrollment kiosk. Citizens enroll at the touchscreen; technicians "
+        "service the kiosk from these commands.",
+    )
+    parser.add_argument("--version", action="version", version=f"sportello {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="TOML configuration (default: $SPORTELLO_CONFIG, "
+                        "else the embedded default: simulated hardware, local receiver, SQLite under ./var)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run a whole enrollment end to end on simulated hardware",
+                          description="Run the kiosk on simulated hardware with a local reference receiver. With a "
+                          "display, a window to click through; headless, a scripted sample citizen walks every "
+                          "screen and the demo writes screens/NN-<screen>.png, receipt.bin, receipt.png and "
+                          "summary.json to --out. Exits 0 only if the enrollment was sealed, committed, printed, "
+                          "delivered and verified by the receiver.")
+    demo.add_argument("--headless", action="store_true", help="no window: the scripted citizen (default without a display)")
+    demo.add_argument("--out", default="var/demo", metavar="DIR", help="where to write the results (default: var/demo)")
+    demo.set_defaults(func=cmd_demo)
+
+    run = sub.add_parser("run", help="run the kiosk on its configured hardware (full screen)",
+                         description="Run the kiosk UI with the configured devices, store and receiver key.")
+    run.set_defaults(func=cmd_run)
+
+    receiver = sub.add_parser("receiver", help="run or inspect the reference receiver",
+                              description="Without a subcommand: serve the reference receiver (PUT /v1/packets/{id}, "
+                              "GET /v1/packets/{id}/status, GET /healthz) with its keys and database in --data.")
+    receiver.add_argument("--data", default="var/receiver", metavar="DIR", help="receiver data directory")
+    receiver.add_argument("--port", type=int, default=8470, metavar="N", help="TCP port (default 8470)")
+    receiver.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    receiver.set_defaults(func=cmd_receiver, receiver_command=None)
+    rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
+    show = rsub.add_parser("show", help="decrypt and print one received enrollment",
+                           description="Decrypt one stored packet and print its payload, evidence record included.")
+    show.add_argument("enrollment_id")
+    show.add_argument("--json", action="store_true", help="print the whole payload as JSON")
+    show.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
+    trust = rsub.add_parser("trust", help="trust a kiosk's signing key",
+                            description="Add a kiosk's Ed25519 public key (PEM) to the trusted kiosks.")
+    trust.add_argument("kiosk_id")
+    trust.add_argument("public_key", metavar="PEM_FILE")
+    trust.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
+
+    queue = sub.add_parser("queue", help="list the outbox (no personal data)",
+                           description="List queued and delivered enrollments: id, status, attempts, printed.")
+    queue.add_argument("--json", action="store_true", help="machine-readable output")
+    queue.set_defaults(func=cmd_queue)
+
+    sync = sub.add_parser("sync", help="deliver due packets to the receiver now",
+                          description="Deliver every packet whose backoff has elapsed, once.")
+    sync.add_argument("--url", help="receiver base URL (default: receiver.url from the config)")
+    sync.set_defaults(func=cmd_sync)
+
+    receipts = sub.add_parser("receipts", help="receipts that were committed but never printed",
+                              description="After a crash between commit and print, list or reprint those receipts.")
+    receipts.set_defaults(func=cmd_receipts)
+    resub = receipts.add_subparsers(dest="receipts_command", required=True, metavar="SUBCOMMAND")
+    resub.add_parser("pending", help="list receipts not printed", description="List receipts not printed.")
+    resub.add_parser("reprint", help="print them now", description="Print every pending receipt now.")
+
+    config = sub.add_parser("config", help="check the configuration", description="Validate the configuration.")
+    csub = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
+    csub.add_parser("check", help="validate and summarise", description="Validate the configuration file.")
+    config.set_defaults(func=cmd_config_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KioskError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,238 @@
+"""``kiosk demo``: the kiosk's main job on the embedded default, end to end.
+
+Simulated card reader with the sample TS-CNS, simulated camera fed with drawn documents, simulated
+printer, GPIO on gpiozero's MockFactory, SQLite under the kiosk's data dir, and a local reference
+receiver on 127.0.0.1 whose data lives in ``OUT/receiver``. Headless, a scripted sample citizen
+walks through every screen and the demo writes screenshots, the receipt and ``summary.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardware.card.simcard import SimCard
+from kiosk import sealing
+from kiosk.app import KioskApp, build_shell
+from kiosk.config import Config
+from kiosk.demo_assets import SEQUENCE
+from kiosk.devices import Hardware
+from kiosk.errors import KioskError
+from kiosk.journey.screens import CAPTURE_SCREENS, Screen
+from kiosk.logs import setup_logging
+from kiosk.receiver import inspect as receiver_inspect
+from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
+from kiosk.receiver.server import ReceiverServer
+from kiosk.sync.coordinator import SyncCoordinator
+
+log = logging.getLogger("kiosk.demo")
+
+SAMPLE_FIELDS = {
+    "document_number": "CA12345AB",
+    "document_issuer": "Comune di Roma",
+    "document_issue_date": "10/05/2021",
+    "document_expiry_date": "12/03/2032",
+    "email": "giulia.bianchi@example.it",
+    "mobile": "333 123 4567",
+    "operator_pin": "87654321",
+}
+# What the sample citizen taps on each screen (field names are typed first, from SAMPLE_FIELDS).
+SCRIPT: dict[Screen, list[str]] = {
+    Screen.WELCOME: ["start"],
+    Screen.CHECKLIST: ["next"],
+    Screen.INSERT_CARD: [],  # the demo world inserts the card; the kiosk reads it
+    Screen.CARD_DATA: ["next"],
+    Screen.DOCUMENT_TYPE: ["choose:idcard"],
+    Screen.DOCUMENT_DETAILS: ["field:document_number", "field:document_issuer", "field:document_issue_date",
+                              "field:document_expiry_date", "next"],
+    Screen.EMAIL: ["field:email", "next"],
+    Screen.MOBILE: ["field:mobile", "next"],
+    Screen.CONSENTS: ["toggle:terms", "next"],
+    Screen.REVIEW: ["next"],
+    Screen.IDENTIFICATION: ["choose:operator"],
+    Screen.OPERATOR: ["field:operator_pin", "next", "choose:confirm"],
+    Screen.SEALING: [],
+    Screen.RECEIPT: ["finish"],
+    Screen.THANK_YOU: ["finish"],
+}
+for _screen in CAPTURE_SCREENS:
+    SCRIPT[_screen] = ["capture", "next"]
+
+
+class DemoWorld:
+    """The world side of the simulated devices, reacting to what the kiosk shows."""
+
+    def __init__(self, hardware: Hardware) -> None:
+        self.hw = hardware
+        self.citizen_card = SimCard.sample()
+        self.operator_card = SimCard.sample_operator()
+        self._shown: str = ""
+
+    def update(self, screen: Screen) -> None:
+        reader, camera = self.hw.card_reader, self.hw.camera
+        if not hasattr(reader, "insert"):
+            return  # real devices: the world is real too
+        if screen is Screen.INSERT_CARD and reader.card is None:
+            reader.insert(self.citizen_card)
+        elif screen is Screen.OPERATOR and reader.card is self.citizen_card:
+            reader.remove()  # the citizen takes their card; the operator inserts theirs
+            reader.insert(self.operator_card)
+        kind = CAPTURE_SCREENS.get(screen)
+        if kind and kind != self._shown and hasattr(camera, "show"):
+            camera.show(SEQUENCE[kind]())
+            self._shown = kind
+
+
+@dataclass
+class DemoResult:
+    states: list[str] = field(default_factory=list)
+    screenshots: list[str] = field(default_factory=list)
+
+
+class ScriptedCitizen:
+    """Clicks through the real UI by posting mouse and text events, as fingers would."""
+
+    def __init__(self, app: KioskApp, world: DemoWorld, *, shots: Path, max_turns: int = 2000) -> None:
+        self.app, self.world, self.shots, self.max_turns = app, world, shots, max_turns
+        self.result = DemoResult()
+
+    def turn(self, events: list | None = None) -> None:
+        self.world.update(self.app.screen)
+        self.app.step(events or [])
+
+    def settle(self, *, turns: int = 40) -> None:
+        """Let devices answer (card reads, captures, commit, print) without input."""
+        for _ in range(turns):
+            session = self.app.shell.journey.session
+            if not session.is_busy and self.app.shell.events.empty():
+                return
+            self.turn()
+
+    def tap(self, element_id: str) -> None:
+        import pygame
+
+        rect = self.app.ui.element_rect(element_id)
+        pos = rect.center
+        self.turn([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1),
+                   pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+        self.settle()
+
+    def type_into(self, name: str, text: str) -> None:
+        import pygame
+
+        self.tap(f"field:{name}")
+        self.turn([pygame.event.Event(pygame.TEXTINPUT, text=ch) for ch in text])
+
+    def run(self) -> DemoResult:
+        index = 0
+        previous = None
+        for _ in range(self.max_turns):
+            self.turn()
+            self.settle()
+            screen = self.app.screen
+            if previous is Screen.THANK_YOU and screen is Screen.WELCOME:
+                self.result.states.append(screen.value)
+                return self.result
+            if screen is previous:
+                continue  # still answering (e.g. waiting for the card)
+            previous = screen
+            self.result.states.append(screen.value)
+            actions = SCRIPT.get(screen)
+            if actions is None:
+                raise KioskError(f"demo: the sample citizen does not know what to do on '{screen.value}'")
+            self._perform(screen, actions, index)
+            index += 1
+        raise KioskError("demo: the journey did not finish")
+
+    def _perform(self, screen: Screen, actions: list[str], index: int) -> None:
+        shot_taken = False
+        for action in actions:
+            if action.startswith("field:"):
+                name = action.split(":", 1)[1]
+                self.type_into(name, SAMPLE_FIELDS[name])
+                continue
+            if action == "next" and screen in CAPTURE_SCREENS:
+                self.settle()
+            if not shot_taken and (action in ("next", "finish", "choose:confirm") or action.startswith("choose:")
+                                   or action == "start"):
+                self._shot(screen, index)
+                shot_taken = True
+            self.tap(action)
+        if not shot_taken:
+            self._shot(screen, index)
+
+    def _shot(self, screen: Screen, index: int) -> None:
+        path = self.shots / f"{index:02d}-{screen.value}.png"
+        self.app.ui.screenshot(path)
+        self.result.screenshots.append(path.name)
+
+
+def run_demo(config: Config, *, out: Path, headless: bool) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    shots = out / "screens"
+    shots.mkdir(exist_ok=True)
+    for old in shots.glob("*.png"):
+        old.unlink()
+    setup_logging(log_dir=config.kiosk.data_dir / "logs")
+    receiver_dir = out / "receiver"
+    init_data_dir(receiver_dir)
+    signing_key = sealing.load_or_create_signing_key(config.keys_dir / "kiosk.key")
+    trust_kiosk(receiver_dir, config.kiosk.id, sealing.public_key_pem(signing_key.public_key()))
+    summary: dict = {"kiosk_id": config.kiosk.id, "ok": False}
+    started = time.monotonic()
+    with ReceiverServer(receiver_dir) as server, Hardware.from_config(config) as hardware:
+        shell = build_shell(config, hardware, receiver_public_key=public_key_path(receiver_dir))
+        operator = SimCard.sample_operator().identity.codice_fiscale
+        shell.operators.add(operator)
+        reprinted = shell.reprint_pending()
+        coordinator = SyncCoordinator(shell.store, base_url=server.url)
+        world = DemoWorld(hardware)
+        app = KioskApp.create(shell, config, headless=headless)
+        try:
+            if not headless:
+                shell.on_committed = lambda _id: coordinator.deliver_due()
+                app.run_forever()
+                return 0
+            committed: list[str] = []
+            shell.on_committed = committed.append
+            result = ScriptedCitizen(app, world, shots=shots).run()
+        finally:
+            app.close()
+        report = coordinator.deliver_due()
+        enrollment_id = committed[0] if committed else ""
+        entry = shell.store.entry(enrollment_id) if enrollment_id else None
+        receipts = getattr(hardware.printer, "receipts", None) or ([shell.last_receipt] if shell.last_receipt else [])
+        receipt = receipts[-1] if receipts else b""
+        (out / "receipt.bin").write_bytes(receipt)
+        if receipt:
+            from hardware.printer.render import render
+
+            render(receipt, width_px=hardware.printer.width_px).save(out / "receipt.png")
+        verdict = receiver_inspect.verdict(receiver_dir, enrollment_id) if enrollment_id else {}
+        summary.update({
+            "enrollment_id": enrollment_id,
+            "reference": entry.reference if entry else "",
+            "activation_first_half": shell.last_committed.activation_first_half if shell.last_committed else "",
+            "states": result.states,
+            "screens": result.screenshots,
+            "sealed": bool(enrollment_id),
+            "committed": entry is not None,
+            "printed": bool(entry and entry.printed_at),
+            "delivered": enrollment_id in report.delivered,
+            "receiver": verdict,
+            "reprinted_at_start": reprinted,
+            "seconds": round(time.monotonic() - started, 2),
+        })
+        shell.store.close()
+        coordinator.close()
+    summary["ok"] = bool(
+        summary["committed"] and summary["printed"] and summary["delivered"]
+        and verdict.get("signature_valid") and verdict.get("decrypted")
+    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    log.info("demo finished", extra={"ok": summary["ok"], "enrollment_id": enrollment_id})
+    return 0 if summary["ok"] else 1
+
