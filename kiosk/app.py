@@ -49,6 +49,8 @@ class KioskApp:
 
     shell: Shell
     ui: object  # kiosk.ui.app.KioskUI (imported lazily: pygame is heavy)
+    on_screen = None  # optional callback(screen) when a new screen has been drawn
+    _drawn: Screen | None = None
 
     @classmethod
     def create(cls, shell: Shell, config: Config, *, headless: bool) -> KioskApp:
@@ -83,18 +85,29 @@ class KioskApp:
     def render(self) -> None:
         self.ui.render(self.view())
         self.ui.draw()
+        if self.screen is not self._drawn:
+            self._drawn = self.screen
+            if self.on_screen:
+                self.on_screen(self.screen)
 
     def step(self, events: list) -> None:
+        """One turn: the citizen's input, then what devices reported. A new screen is drawn at once,
+        before slow work (sealing, printing) reports back, so the citizen always sees what happens."""
+        before = self.screen
         for intent in self.ui.handle_events(events):
             self.shell.post(intent)
+        if self.screen is not before:
+            self.render()
         self.shell.pump()
         self.render()
 
-    def run_forever(self) -> None:
+    def run_forever(self, *, before_step=None) -> None:
         """The interactive loop: sleeps in SDL's event wait while nothing happens."""
         import pygame
 
         while True:
+            if before_step:
+                before_step(self.screen)
             first = pygame.event.wait(IDLE_WAIT_MS)
             events = [first] if first.type != pygame.NOEVENT else []
             events += pygame.event.get()

@@ -70,12 +70,13 @@ class DemoWorld:
         self.citizen_card = SimCard.sample()
         self.operator_card = SimCard.sample_operator()
         self._shown: str = ""
+        self.is_insert_due = lambda: True  # the scripted citizen inserts as soon as the screen was seen
 
     def update(self, screen: Screen) -> None:
         reader, camera = self.hw.card_reader, self.hw.camera
         if not hasattr(reader, "insert"):
             return  # real devices: the world is real too
-        if screen is Screen.INSERT_CARD and reader.card is None:
+        if screen is Screen.INSERT_CARD and reader.card is None and self.is_insert_due():
             reader.insert(self.citizen_card)
         elif screen is Screen.OPERATOR and reader.card is self.citizen_card:
             reader.remove()  # the citizen takes their card; the operator inserts theirs
@@ -99,16 +100,26 @@ class ScriptedCitizen:
         self.app, self.world, self.shots, self.max_turns = app, world, shots, max_turns
         self.result = DemoResult()
 
+        app.on_screen = self._arrived
+        self._index = 0
+
+    def _arrived(self, screen: Screen) -> None:
+        """A new screen is on display: record it; screens where the citizen only waits are shot now."""
+        self.result.states.append(screen.value)
+        if SCRIPT.get(screen) == []:
+            self._shot(screen)
+
     def turn(self, events: list | None = None) -> None:
         self.world.update(self.app.screen)
         self.app.step(events or [])
 
-    def settle(self, *, turns: int = 40) -> None:
+    def settle(self, *, timeout: float = 20.0) -> None:
         """Let devices answer (card reads, captures, commit, print) without input."""
-        for _ in range(turns):
-            session = self.app.shell.journey.session
-            if not session.is_busy and self.app.shell.events.empty():
-                return
+        deadline = time.monotonic() + timeout
+        while not self.app.shell.is_idle or self.app.shell.journey.session.is_busy:
+            if time.monotonic() > deadline:
+                raise KioskError("demo: a device did not answer in time")
+            time.sleep(0.005)
             self.turn()
 
     def tap(self, element_id: str) -> None:
@@ -127,27 +138,24 @@ class ScriptedCitizen:
         self.turn([pygame.event.Event(pygame.TEXTINPUT, text=ch) for ch in text])
 
     def run(self) -> DemoResult:
-        index = 0
+        self._arrived(self.app.screen)
         previous = None
         for _ in range(self.max_turns):
             self.turn()
             self.settle()
             screen = self.app.screen
             if previous is Screen.THANK_YOU and screen is Screen.WELCOME:
-                self.result.states.append(screen.value)
                 return self.result
             if screen is previous:
                 continue  # still answering (e.g. waiting for the card)
             previous = screen
-            self.result.states.append(screen.value)
             actions = SCRIPT.get(screen)
             if actions is None:
                 raise KioskError(f"demo: the sample citizen does not know what to do on '{screen.value}'")
-            self._perform(screen, actions, index)
-            index += 1
+            self._perform(screen, actions)
         raise KioskError("demo: the journey did not finish")
 
-    def _perform(self, screen: Screen, actions: list[str], index: int) -> None:
+    def _perform(self, screen: Screen, actions: list[str]) -> None:
         shot_taken = False
         for action in actions:
             if action.startswith("field:"):
@@ -158,14 +166,13 @@ class ScriptedCitizen:
                 self.settle()
             if not shot_taken and (action in ("next", "finish", "choose:confirm") or action.startswith("choose:")
                                    or action == "start"):
-                self._shot(screen, index)
+                self._shot(screen)
                 shot_taken = True
             self.tap(action)
-        if not shot_taken:
-            self._shot(screen, index)
 
-    def _shot(self, screen: Screen, index: int) -> None:
-        path = self.shots / f"{index:02d}-{screen.value}.png"
+    def _shot(self, screen: Screen) -> None:
+        path = self.shots / f"{self._index:02d}-{screen.value}.png"
+        self._index += 1
         self.app.ui.screenshot(path)
         self.result.screenshots.append(path.name)
 
@@ -193,8 +200,11 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
         app = KioskApp.create(shell, config, headless=headless)
         try:
             if not headless:
-                shell.on_committed = lambda _id: coordinator.deliver_due()
-                app.run_forever()
+                # a person at the window: the card goes in two seconds after the screen asks for it
+                session = lambda: shell.journey.session  # noqa: E731
+                world.is_insert_due = lambda: (shell.clock() - session().entered_at).total_seconds() > 2
+                app.run_forever(before_step=world.update)
+                coordinator.deliver_due()
                 return 0
             committed: list[str] = []
             shell.on_committed = committed.append
@@ -226,6 +236,7 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
             "reprinted_at_start": reprinted,
             "seconds": round(time.monotonic() - started, 2),
         })
+        shell.close()
         shell.store.close()
         coordinator.close()
     summary["ok"] = bool(

@@ -1,8 +1,10 @@
 """The shell: wires devices, journey, store and sync; the only place where effects touch the world.
 
 Device callbacks arrive on other threads and are queued; ``pump()`` (called from the UI loop) hands
-queued events and ticks to the journey and carries out the effects it returns, feeding their
-outcomes back as events. The journey itself stays pure.
+queued events and ticks to the journey. Effects that talk to devices or the store (a card read, a
+capture, seal and commit, printing) run in order on one worker thread, so the screen stays
+responsive and shows "please wait" while they run; their outcomes come back through the same queue.
+The journey itself stays pure and only the UI thread changes it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import io
 import logging
 import os
 import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,24 +105,31 @@ class Shell:
         self.last_receipt: bytes = b""
         self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-effects")
+        self._in_flight = 0
+        self._lock = threading.Lock()
         hardware.card_reader.when_card_inserted = lambda _identity: self.events.put(ev.CardInserted())
         hardware.card_reader.when_card_removed = lambda _none: self.events.put(ev.CardRemoved())
         if hardware.card_reader.is_started and hardware.card_reader.is_card_present:
             self.events.put(ev.CardInserted())
 
-    # -- the loop's entry points ------------------------------------------------------------------
+    # -- the loop's entry points (UI thread only) ------------------------------------------------
+    INLINE = (fx.CallStaff, fx.WipeSession, fx.SendOtp, fx.CheckOtp)  # instant: no need for the worker
+
     def post(self, event) -> None:
-        """Hand an event (a UI intent, a device report) to the journey, and everything it leads to."""
+        """Hand an event (a UI intent, a device report) to the journey and start the effects it asks for."""
         pending = [event]
         while pending:
-            effects = self.journey.handle(pending.pop(0), self.clock())
-            for effect in effects:
-                outcome = self.execute(effect)
-                if outcome is not None:
-                    pending.append(outcome)
+            for effect in self.journey.handle(pending.pop(0), self.clock()):
+                if isinstance(effect, self.INLINE):
+                    outcome = self.execute(effect)
+                    if outcome is not None:
+                        pending.append(outcome)
+                else:
+                    self._submit(effect)
 
     def pump(self) -> None:
-        """Deliver queued device events, then a tick."""
+        """Deliver queued device reports and effect outcomes, then a tick."""
         while True:
             try:
                 event = self.events.get_nowait()
@@ -125,6 +137,42 @@ class Shell:
                 break
             self.post(event)
         self.post(ev.Tick())
+
+    @property
+    def is_idle(self) -> bool:
+        with self._lock:
+            return self._in_flight == 0 and self.events.empty()
+
+    def settle(self, *, timeout: float = 10.0) -> None:
+        """Pump until every effect has finished and its outcome reached the journey (tests, demo)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.pump()
+            if self.is_idle:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("effects did not finish in time")
+            time.sleep(0.002)
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    def _submit(self, effect) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+        def run() -> None:
+            try:
+                outcome = self.execute(effect)
+            except Exception as exc:  # noqa: BLE001 - a device bug must not kill the kiosk
+                log.exception("effect failed", extra={"effect": type(effect).__name__, "error": type(exc).__name__})
+                outcome = _failure_for(effect)
+            if outcome is not None:
+                self.events.put(outcome)
+            with self._lock:
+                self._in_flight -= 1
+
+        self._worker.submit(run)
 
     # -- effects ----------------------------------------------------------------------------------
     def execute(self, effect):
@@ -266,6 +314,19 @@ class Shell:
     def _do_WipeSession(self, effect: fx.WipeSession):
         log.info("session wiped", extra={"reason": effect.reason})
         return None
+
+
+def _failure_for(effect):
+    """The outcome to report when an effect crashed unexpectedly: the journey always gets an answer."""
+    return {
+        fx.ReadCard: lambda: ev.CardReadFailed("card_unreadable"),
+        fx.Capture: lambda: ev.CaptureFailed(getattr(effect, "kind", ""), "camera_missing"),
+        fx.QueryPinTries: lambda: ev.CitizenPinResult(False, 0, reason="card_unreadable"),
+        fx.VerifyCitizenPin: lambda: ev.CitizenPinResult(False, 0, reason="card_unreadable"),
+        fx.AuthenticateOperator: lambda: ev.OperatorRejected("card_unreadable"),
+        fx.SealAndCommit: lambda: ev.CommitFailed("store_failed"),
+        fx.PrintReceipt: lambda: ev.PrintFailed("printer_failed"),
+    }.get(type(effect), lambda: None)()
 
 
 def _signature_holds(certificate_der: bytes, challenge: bytes, signature: bytes, codice_fiscale: str) -> bool:

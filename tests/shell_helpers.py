@@ -43,7 +43,7 @@ class _SimConfig:
 
 def tap(shell: Shell, intent: Intent, value=None, field: str = "") -> None:
     shell.post(UserIntent(intent, value, field))
-    shell.pump()
+    shell.settle()
 
 
 def walk_to_identification(shell: Shell) -> None:
@@ -56,7 +56,7 @@ def walk_to_identification(shell: Shell) -> None:
             tap(shell, Intent.START)
         elif screen is Screen.INSERT_CARD:
             hw.card_reader.insert(SimCard.sample())
-            shell.pump()
+            shell.settle()
         elif screen is Screen.DOCUMENT_TYPE:
             tap(shell, Intent.CHOOSE, "idcard")
         elif screen in CAPTURE_SCREENS:

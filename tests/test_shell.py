@@ -19,6 +19,7 @@ from shell_helpers import OPERATOR_PIN, identify_by_operator, make_shell, tap, w
 def shell(tmp_path):
     shell = make_shell(tmp_path)
     yield shell
+    shell.close()
     shell.hw.close()
     shell.store.close()
 
@@ -69,6 +70,7 @@ def test_crash_between_commit_and_print_is_reported_and_reprinted_once(tmp_path)
     identify_by_operator(first)
     committed = first.last_committed
     assert first.journey.session.print_status == "failed"
+    first.close()
     first.hw.close()
     first.store.close()
 
@@ -82,6 +84,7 @@ def test_crash_between_commit_and_print_is_reported_and_reprinted_once(tmp_path)
         assert second.reprint_pending() == [] and len(second.hw.printer.receipts) == 1, "never printed twice"
         assert len(_rows(second.store.path)) == 1, "one enrollment, one row"
     finally:
+        second.close()
         second.hw.close()
         second.store.close()
 
@@ -132,7 +135,7 @@ def test_card_pulled_before_reading_keeps_the_journey_going(shell):
     reader = shell.hw.card_reader
     reader.insert(SimCard.sample())
     reader.remove()
-    shell.pump()
+    shell.settle()
     s = shell.journey.session
     assert s.screen is Screen.INSERT_CARD and s.error in ("card_removed", "card_needed")
     tap(shell, Intent.MANUAL_ENTRY)
@@ -143,7 +146,7 @@ def test_unplugged_camera_gives_a_message_not_a_crash(shell):
     tap(shell, Intent.START)
     tap(shell, Intent.NEXT)
     shell.hw.card_reader.insert(SimCard.sample())
-    shell.pump()
+    shell.settle()
     tap(shell, Intent.NEXT)
     tap(shell, Intent.CHOOSE, "idcard")
     shell.hw.camera.unplug()

@@ -1,0 +1,289 @@
+"""``KioskUI``: renders a ``View`` with pygame-gui and turns touches into ``UserIntent``s.
+
+The loop the shell runs::
+
+    ui = KioskUI(); ui.start()
+    while True:
+        for intent in ui.handle_events(pygame.event.get()):
+            journey.handle(intent, now)
+        ui.render(View(session=journey.session, now=now, ...))
+        ui.draw()
+
+Widgets are rebuilt only when what they show changes (screen, language, overlay, text size, contrast,
+error, notice, or a screen's own state); the camera preview and the inactivity countdown update in
+place. A new ``Session`` object (a wipe) destroys every widget, so no citizen data stays on screen.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pygame
+import pygame_gui
+
+from kiosk.journey.events import Intent, UserIntent
+from kiosk.journey.screens import Screen
+from kiosk.journey.session import Session
+from kiosk.ui import chrome
+from kiosk.ui.builder import Builder, Built, Metrics
+from kiosk.ui.fonts import FontChoice, find_font
+from kiosk.ui.i18n import Translator
+from kiosk.ui.screens import module_for
+from kiosk.ui.screens import overlays
+from kiosk.ui.view import View
+
+HERE = Path(__file__).parent
+THEME = HERE / "theme.json"
+THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
+LARGE_TEXT_FACTOR = 1.25
+SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
+
+
+class KioskUI:
+    def __init__(self, *, size: tuple[int, int] = (1280, 800), fullscreen: bool = False,
+                 theme_path: str | Path | None = None) -> None:
+        self.size = size
+        self.is_fullscreen = fullscreen
+        self.theme_path = Path(theme_path) if theme_path else THEME
+        self.surface: pygame.Surface | None = None
+        self.metrics = Metrics.for_size(size)
+        self.font: FontChoice | None = None
+        self._managers: dict[tuple[bool, bool], pygame_gui.UIManager] = {}
+        self._backgrounds: dict[tuple[bool, bool], pygame.Color] = {}
+        self._mode: tuple[bool, bool] = (False, False)
+        self._built = Built()
+        self._key: tuple | None = None
+        self._session_ref: weakref.ref[Session] | None = None
+        self._screen: Screen | None = None
+        self._saved_text: dict[str, str] = {}
+        self._overlay = ""
+        self._last_frame: Any = None
+        self._clock: pygame.time.Clock | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> None:
+        pygame.init()
+        flags = pygame.FULLSCREEN if self.is_fullscreen else 0
+        self.surface = pygame.display.set_mode(self.size, flags)
+        pygame.display.set_caption("Sportello")
+        if self.is_fullscreen:
+            pygame.mouse.set_visible(False)
+        self.size = self.surface.get_size()
+        self.metrics = Metrics.for_size(self.size)
+        self.font = find_font()
+        self._clock = pygame.time.Clock()
+        self._manager_for((False, False))
+
+    def close(self) -> None:
+        self._clear()
+        for manager in self._managers.values():
+            manager.clear_and_reset()
+        self._managers.clear()
+        pygame.quit()
+        self.surface = None
+
+    def __enter__(self) -> KioskUI:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- themes -----------------------------------------------------------------------------------
+    def _theme_dict(self, mode: tuple[bool, bool]) -> dict:
+        is_large, is_contrast = mode
+        path = THEME_HIGH_CONTRAST if is_contrast else self.theme_path
+        theme = json.loads(path.read_text(encoding="utf-8"))
+        font = self.font or find_font()
+        for block in theme.values():
+            spec = block.get("font") if isinstance(block, dict) else None
+            if not spec:
+                continue
+            spec["name"] = font.name
+            if font.regular_path:
+                spec["regular_path"], spec["bold_path"] = font.regular_path, font.bold_path
+            size = int(spec.get("size", 30)) * self.metrics.scale * (LARGE_TEXT_FACTOR if is_large else 1)
+            spec["size"] = str(round(size))
+        return theme
+
+    def _manager_for(self, mode: tuple[bool, bool]) -> pygame_gui.UIManager:
+        if mode not in self._managers:
+            theme = self._theme_dict(mode)
+            manager = pygame_gui.UIManager(self.size, copy.deepcopy(theme), enable_live_theme_updates=False)
+            self._managers[mode] = manager
+            self._backgrounds[mode] = pygame.Color(theme["defaults"]["colours"]["dark_bg"])
+        return self._managers[mode]
+
+    @property
+    def manager(self) -> pygame_gui.UIManager:
+        return self._manager_for(self._mode)
+
+    # -- rendering --------------------------------------------------------------------------------
+    def render(self, view: View) -> None:
+        if self.surface is None:
+            raise RuntimeError("KioskUI.start() first")
+        s = view.session
+        is_same_session = self._session_ref is not None and self._session_ref() is s
+        key = self._rebuild_key(view)
+        if not is_same_session:
+            self._wipe_widgets()
+            self._session_ref = weakref.ref(s)
+        elif key == self._key:
+            self._update_dynamic(view)
+            return
+        if self._built.entries and self._screen is s.screen:
+            self._saved_text.update({name: e.get_text() for name, e in self._built.entries.items()
+                                     if name not in SECRET_FIELDS})
+        elif self._screen is not s.screen:
+            self._saved_text = {}
+        self._clear()
+        self._mode = (s.is_large_text, s.is_high_contrast)
+        self._screen, self._overlay, self._key = s.screen, s.overlay, key
+        self._build(view)
+        self._update_dynamic(view)
+
+    def _rebuild_key(self, view: View) -> tuple:
+        s = view.session
+        module = module_for(s.screen)
+        extra = module.state_key(view) if hasattr(module, "state_key") else ()
+        return (s.screen, s.language, s.overlay, s.is_large_text, s.is_high_contrast, s.error, s.notice,
+                s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra)
+
+    def _build(self, view: View) -> None:
+        s = view.session
+        t = Translator(s.language)
+        fields = {k: v for k, v in s.fields.items()}
+        saved = {**{k: v for k, v in self._saved_text.items() if k not in fields}, **fields}
+        b = Builder(self.manager, t, self.metrics, saved_text=saved,
+                    has_check_mark=bool(self.font and self.font.has_check_mark),
+                    text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0)
+        if s.overlay:
+            overlays.build(b, view)
+        else:
+            module = module_for(s.screen)
+            title = module.title(view) if hasattr(module, "title") else module.TITLE
+            chrome.top_bar(b, view)
+            chrome.title(b, t(title))
+            area = chrome.messages(b, view, self.metrics.content())
+            module.build(b, view, area)
+            chrome.bottom_bar(b, view)
+        self._built = b.out
+
+    def _clear(self) -> None:
+        for element in self._built.elements:
+            element.kill()
+        self._built = Built()
+        self._last_frame = None
+
+    def _wipe_widgets(self) -> None:
+        """A new session: nothing of the previous citizen may survive, in widgets or in memory."""
+        self._clear()
+        for manager in self._managers.values():
+            manager.clear_and_reset()
+        self._saved_text = {}
+        self._key = None
+        self._screen = None
+
+    def _update_dynamic(self, view: View) -> None:
+        dyn = self._built.dynamic
+        if "countdown" in dyn:
+            words = str(view.seconds_left())
+            if dyn["countdown"].text != words:
+                dyn["countdown"].set_text(words)
+        camera = dyn.get("camera")
+        if camera is not None and view.camera_frame is not None and view.camera_frame is not self._last_frame:
+            self._last_frame = view.camera_frame
+            camera.set_image(self._frame_surface(view.camera_frame, camera.rect.size,
+                                                 is_mirrored=view.session.screen is Screen.FACE))
+
+    @staticmethod
+    def _frame_surface(frame: Any, size: tuple[int, int], *, is_mirrored: bool) -> pygame.Surface:
+        """An (H, W, 3) RGB frame scaled to fit ``size`` (letterboxed, aspect kept)."""
+        image = pygame.surfarray.make_surface(frame[:, :, :3].swapaxes(0, 1))
+        if is_mirrored:
+            image = pygame.transform.flip(image, True, False)
+        fw, fh = image.get_size()
+        ratio = min(size[0] / fw, size[1] / fh)
+        scaled = pygame.transform.smoothscale(image, (max(1, round(fw * ratio)), max(1, round(fh * ratio))))
+        out = pygame.Surface(size)
+        out.fill((0, 0, 0))
+        out.blit(scaled, scaled.get_rect(center=(size[0] // 2, size[1] // 2)))
+        return out
+
+    # -- input ------------------------------------------------------------------------------------
+    def handle_events(self, events: list[pygame.event.Event]) -> list[UserIntent]:
+        manager = self.manager
+        for event in events:
+            event = self._from_touch(event)
+            if event is not None:
+                manager.process_events(event)
+        out: list[UserIntent] = []
+        # pygame-gui reports presses and edits by posting events: take them now, leave the rest queued.
+        for event in pygame.event.get(eventtype=[pygame_gui.UI_BUTTON_PRESSED, pygame_gui.UI_TEXT_ENTRY_CHANGED,
+                                                 pygame_gui.UI_TEXT_ENTRY_FINISHED]):
+            out.extend(self._intents_from(event))
+        return out
+
+    def _from_touch(self, event: pygame.event.Event) -> pygame.event.Event | None:
+        if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION) and getattr(
+            event, "touch", False
+        ):
+            return None  # SDL's copy of a finger event: the FINGER event itself is used
+        if event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
+            pos = (round(event.x * self.size[0]), round(event.y * self.size[1]))
+            kind = pygame.MOUSEBUTTONDOWN if event.type == pygame.FINGERDOWN else pygame.MOUSEBUTTONUP
+            return pygame.event.Event(kind, pos=pos, button=1, touch=False)
+        if event.type == pygame.FINGERMOTION:
+            return None
+        return event
+
+    def _intents_from(self, event: pygame.event.Event) -> list[UserIntent]:
+        if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            action = self._built.actions.get(event.ui_element)
+            return [action] if action is not None else []
+        names = {entry: name for name, entry in self._built.entries.items()}
+        name = names.get(event.ui_element)
+        if name is None:
+            return []
+        if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED:
+            return [UserIntent(Intent.SET_FIELD, event.ui_element.get_text(), name)]
+        return [UserIntent(Intent.NEXT)]  # Enter on a physical keyboard
+
+    # -- drawing and inspection -------------------------------------------------------------------
+    def draw(self) -> None:
+        if self.surface is None:
+            raise RuntimeError("KioskUI.start() first")
+        dt = self._clock.tick() / 1000 if self._clock else 0.0
+        manager = self.manager
+        manager.update(min(dt, 0.1))
+        background = self._backgrounds[self._mode]
+        if self._overlay:
+            background = pygame.Color(0, 0, 0) if self._mode[1] else pygame.Color("#5B6470")
+        self.surface.fill(background)
+        manager.draw_ui(self.surface)
+        pygame.display.flip()
+
+    def screenshot(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(self.surface, str(path))
+        return path
+
+    def element_ids(self) -> list[str]:
+        return sorted(self._built.by_id)
+
+    def element(self, element_id: str) -> Any:
+        return self._built.by_id[element_id]
+
+    def element_rect(self, element_id: str) -> pygame.Rect:
+        try:
+            return pygame.Rect(self._built.by_id[element_id].rect)
+        except KeyError:
+            raise KeyError(f"no element {element_id!r} on screen; there are {self.element_ids()}") from None
+
+    def elements(self) -> list[Any]:
+        return list(self._built.elements)

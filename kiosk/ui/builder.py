@@ -1,0 +1,192 @@
+"""Makes pygame-gui elements for one rendered screen and remembers what each one means.
+
+A screen module calls ``button``/``text``/``entry``… with an element id (``next``, ``choose:idcard``,
+``field:email``) and the intent a tap emits. The builder keeps the ids (for ``KioskUI.element_rect``),
+the intents and the entries, and kills everything in ``clear``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pygame
+import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UIButton, UIImage, UILabel, UIPanel, UITextBox, UITextEntryLine
+
+from kiosk.journey.events import Intent, UserIntent
+from kiosk.ui.i18n import Translator
+
+BUTTON_PADDING = 36  # horizontal room a button's text needs besides itself
+MIN_TOUCH = 90
+
+
+@dataclass
+class Metrics:
+    """Sizes in pixels for this screen; ``scale`` follows the screen height (800 px = 1.0)."""
+
+    width: int
+    height: int
+    scale: float = 1.0
+    bar_h: int = 0
+    title_h: int = 0
+    bottom_h: int = 0
+    margin: int = 0
+    gap: int = 0
+    button_h: int = 0
+
+    @classmethod
+    def for_size(cls, size: tuple[int, int]) -> Metrics:
+        w, h = size
+        s = max(0.75, h / 800)
+        m = cls(w, h, s)
+        m.bar_h, m.title_h, m.bottom_h = round(104 * s), round(78 * s), round(124 * s)
+        m.margin, m.gap = round(28 * s), round(16 * s)
+        m.button_h = max(MIN_TOUCH, round(100 * s))
+        return m
+
+    def content(self) -> pygame.Rect:
+        top = self.bar_h + self.title_h
+        return pygame.Rect(self.margin, top, self.width - 2 * self.margin, self.height - top - self.bottom_h)
+
+
+@dataclass
+class Built:
+    elements: list[Any] = field(default_factory=list)
+    by_id: dict[str, Any] = field(default_factory=dict)
+    actions: dict[Any, UserIntent] = field(default_factory=dict)
+    entries: dict[str, UITextEntryLine] = field(default_factory=dict)  # field name -> entry
+    dynamic: dict[str, Any] = field(default_factory=dict)  # elements updated every frame (camera, countdown)
+
+
+class Builder:
+    def __init__(
+        self, manager: pygame_gui.UIManager, t: Translator, metrics: Metrics, *,
+        saved_text: dict[str, str], has_check_mark: bool, text_factor: float = 1.0,
+    ) -> None:
+        self.manager, self.t, self.m = manager, t, metrics
+        self.text_factor = text_factor  # 1.25 in large-text mode
+        self.saved_text = saved_text
+        self.has_check_mark = has_check_mark
+        self.out = Built()
+
+    # -- helpers ----------------------------------------------------------------------------------
+    def _keep(self, element: Any, element_id: str = "") -> Any:
+        self.out.elements.append(element)
+        if element_id:
+            self.out.by_id[element_id] = element
+        return element
+
+    @staticmethod
+    def _oid(class_id: str, element_id: str = "") -> ObjectID:
+        safe = "#" + "".join(c if c.isalnum() else "_" for c in element_id) if element_id else None
+        return ObjectID(class_id=class_id or None, object_id=safe)
+
+    def text_width(self, element: Any, text: str) -> int:
+        font = getattr(element, "font", None)
+        if font is None:
+            return 0
+        return font.get_rect(text).width if hasattr(font, "get_rect") else font.size(text)[0]
+
+    # -- elements ---------------------------------------------------------------------------------
+    def button(
+        self, element_id: str, text: str, rect: pygame.Rect, intent: UserIntent | None, *,
+        kind: str = "", is_enabled: bool = True,
+    ) -> UIButton:
+        rect = pygame.Rect(rect)
+        rect.w, rect.h = max(rect.w, MIN_TOUCH), max(rect.h, MIN_TOUCH)
+        button = UIButton(rect, text, self.manager, object_id=self._oid(kind, element_id))
+        if self.text_width(button, text) + BUTTON_PADDING > rect.w:  # too long: a smaller font
+            button.kill()
+            button = UIButton(rect, text, self.manager, object_id=self._oid("@small", element_id))
+        if not is_enabled:
+            button.disable()
+        if intent is not None:
+            self.out.actions[button] = intent
+        return self._keep(button, element_id)
+
+    def label(
+        self, text: str, rect: pygame.Rect, *, kind: str = "@field_label", element_id: str = "", smaller: str = "",
+    ) -> UILabel:
+        """One line of text; when it does not fit, ``smaller`` (a class with a smaller font) is used instead."""
+        label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
+        if smaller and self.text_width(label, text) > label.rect.w - 8:
+            label.kill()
+            label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(smaller, element_id))
+        return self._keep(label, element_id)
+
+    def text(
+        self, body: str, rect: pygame.Rect, *, kind: str = "@body", element_id: str = "", is_html: bool = False,
+    ) -> UITextBox:
+        """Wrapped text; ``rect.h == -1`` sizes the box to its text. Plain text is escaped."""
+        markup = body if is_html else html.escape(body).replace("\n", "<br>")
+        box = UITextBox(markup, pygame.Rect(rect), self.manager, object_id=self._oid(kind, element_id))
+        return self._keep(box, element_id)
+
+    def entry(
+        self, field_name: str, rect: pygame.Rect, *, initial: str = "", is_masked: bool = False, max_length: int = 0,
+    ) -> UITextEntryLine:
+        text = self.saved_text.get(field_name, initial)
+        entry = UITextEntryLine(pygame.Rect(rect), self.manager, object_id=self._oid("", "field:" + field_name),
+                                initial_text=text or None)
+        if is_masked:
+            entry.set_text_hidden(True)
+        if max_length:
+            entry.set_text_length_limit(max_length)
+        self.out.entries[field_name] = entry
+        return self._keep(entry, "field:" + field_name)
+
+    def image(self, surface: pygame.Surface, rect: pygame.Rect, *, element_id: str = "") -> UIImage:
+        return self._keep(UIImage(pygame.Rect(rect), surface, self.manager, object_id=self._oid("", element_id)),
+                          element_id)
+
+    def panel(self, rect: pygame.Rect, *, kind: str = "@bar", layer: int = 1) -> UIPanel:
+        return self._keep(UIPanel(pygame.Rect(rect), starting_height=layer, manager=self.manager,
+                                  object_id=self._oid(kind)))
+
+    def dynamic(self, name: str, element: Any) -> None:
+        self.out.dynamic[name] = element
+
+    # -- words ------------------------------------------------------------------------------------
+    def check(self, is_on: bool) -> str:
+        if self.has_check_mark:
+            return "☑" if is_on else "☐"
+        return "[X]" if is_on else "[  ]"
+
+
+def intent(kind: Intent, value: Any = None, field_name: str = "") -> UserIntent:
+    return UserIntent(kind, value, field_name)
+
+
+class Column:
+    """A cursor that stacks elements down a rect."""
+
+    def __init__(self, rect: pygame.Rect, gap: int) -> None:
+        self.rect, self.gap, self.y = pygame.Rect(rect), gap, rect.top
+
+    def take(self, height: int) -> pygame.Rect:
+        r = pygame.Rect(self.rect.left, self.y, self.rect.width, height)
+        self.y += height + self.gap
+        return r
+
+    def add(self, make: Callable[[pygame.Rect], Any]) -> Any:
+        """Place an auto-height element (``rect.h == -1``) and move below it."""
+        element = make(pygame.Rect(self.rect.left, self.y, self.rect.width, -1))
+        self.y = element.rect.bottom + self.gap
+        return element
+
+    def rest(self) -> pygame.Rect:
+        return pygame.Rect(self.rect.left, self.y, self.rect.width, max(0, self.rect.bottom - self.y))
+
+
+def primary_rect(m: Metrics) -> pygame.Rect:
+    """The big primary button, bottom right, always in the same place."""
+    w = round(380 * m.scale)
+    return pygame.Rect(m.width - m.margin - w, m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2, w, m.button_h)
+
+
+def primary(b: Builder, element_id: str, text: str, action: UserIntent, *, is_enabled: bool = True) -> UIButton:
+    return b.button(element_id, text, primary_rect(b.m), action, kind="@primary", is_enabled=is_enabled)

@@ -1,0 +1,83 @@
+"""What every screen shares: the top bar (step, languages, text size, contrast, help), the title,
+the error or notice box, and back/cancel at the bottom."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.journey.screens import STEPS, TOTAL_STEPS, Screen, can_cancel, can_go_back
+from kiosk.ui.builder import Builder, Column, intent, primary_rect
+from kiosk.ui.view import View
+
+LANGUAGES = ("it", "en", "de", "fr", "sl")
+
+
+def top_bar(b: Builder, view: View) -> None:
+    m, s, t = b.m, view.session, b.t
+    b.panel(pygame.Rect(0, 0, m.width, m.bar_h), kind="@bar", layer=0)
+    size = m.button_h - round(12 * m.scale)
+    size = max(size, 90)
+    y = (m.bar_h - size) // 2
+    x = m.width - m.margin
+    help_w = round(190 * m.scale)
+    x -= help_w
+    b.button("help", t("Aiuto"), pygame.Rect(x, y, help_w, size), intent(Intent.HELP))
+    contrast_w = size
+    x -= m.gap + contrast_w
+    b.button("toggle:high_contrast", "◐" if b.has_check_mark else "B/W", pygame.Rect(x, y, contrast_w, size),
+             intent(Intent.TOGGLE, field_name="high_contrast"), kind="@selected" if s.is_high_contrast else "")
+    x -= m.gap + size
+    b.button("toggle:large_text", "A+", pygame.Rect(x, y, size, size), intent(Intent.TOGGLE, field_name="large_text"),
+             kind="@selected" if s.is_large_text else "")
+    if s.screen is not Screen.WELCOME:  # the welcome screen shows the languages large
+        x -= m.gap
+        for lang in reversed(LANGUAGES):
+            x -= size
+            b.button(f"lang:{lang}", lang.upper(), pygame.Rect(x, y, size, size),
+                     intent(Intent.SET_LANGUAGE, lang), kind="@selected" if s.language == lang else "")
+            x -= round(6 * m.scale)
+    left = pygame.Rect(m.margin, 0, x - 2 * m.margin, m.bar_h)
+    step = STEPS.get(s.screen)
+    if step:
+        b.label(t("Passo {n} di {total}").format(n=step, total=TOTAL_STEPS), left, kind="@step", element_id="step")
+    elif view.kiosk_name and s.screen is Screen.WELCOME:
+        b.label(view.kiosk_name, left, kind="@step", element_id="kiosk_name", smaller="@step_small")
+
+
+def title(b: Builder, text: str) -> None:
+    m = b.m
+    rect = pygame.Rect(m.margin, m.bar_h + round(8 * m.scale), m.width - 2 * m.margin, m.title_h - round(8 * m.scale))
+    label = b.label(text, rect, kind="@title", element_id="title")
+    if b.text_width(label, text) > rect.w - 8:
+        label.kill()
+        b.out.elements.remove(label)
+        b.label(text, rect, kind="@title_small", element_id="title")
+
+
+def messages(b: Builder, view: View, area: pygame.Rect) -> pygame.Rect:
+    """The error (red, with "!") or notice (blue) box on top of the content; returns the space left."""
+    s = view.session
+    col = Column(area, b.m.gap)
+    if s.error:
+        col.add(lambda r: b.text("⚠  " + b.t.message(s.error) if b.has_check_mark else "! " + b.t.message(s.error),
+                                 r, kind="@error", element_id="error"))
+    elif s.notice:
+        col.add(lambda r: b.text(b.t.message(s.notice), r, kind="@notice", element_id="notice"))
+    if s.is_busy and s.screen not in (Screen.SEALING, Screen.INSERT_CARD):
+        col.add(lambda r: b.text(b.t("Un momento, sto lavorando…"), r, kind="@notice", element_id="busy"))
+    return col.rest()
+
+
+def bottom_bar(b: Builder, view: View) -> None:
+    m, s, t = b.m, view.session, b.t
+    y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2
+    x = m.margin
+    if can_go_back(s.screen):
+        w = round(230 * m.scale)
+        b.button("back", "‹  " + t("Indietro"), pygame.Rect(x, y, w, m.button_h), intent(Intent.BACK),
+                 is_enabled=not s.is_busy)
+        x += w + m.gap * 2
+    if can_cancel(s.screen) or (s.screen is Screen.SEALING and s.error):
+        w = min(round(300 * m.scale), primary_rect(m).left - m.gap - x)
+        b.button("cancel", t("Annulla"), pygame.Rect(x, y, w, m.button_h), intent(Intent.CANCEL), kind="@danger")

@@ -1,0 +1,62 @@
+"""Translations: gettext catalogues (``locale/<lang>/LC_MESSAGES/kiosk.po``) read at run time with Babel.
+
+Italian is the source language: a msgid is the Italian sentence, or a message key (``cf_invalid``,
+``reason.underage`` …) that every catalogue, Italian included, maps to plain words. Languages other
+than Italian fall back to English, then to the msgid. A key never reaches the screen: ``message``
+turns an unknown one into a generic "please call staff" sentence.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "kiosk"
+SOURCE_LANGUAGE = "it"
+FALLBACK_LANGUAGE = "en"
+GENERIC_ERROR = "generic_error"
+
+
+@lru_cache(maxsize=16)
+def _catalogue(language: str) -> dict[str, str]:
+    from babel.messages.pofile import read_po  # Babel is only needed once a catalogue is read
+
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
+
+
+def available_languages() -> list[str]:
+    return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+
+
+class Translator:
+    def __init__(self, language: str) -> None:
+        self.language = language
+        chain = [language]
+        if language != SOURCE_LANGUAGE and language != FALLBACK_LANGUAGE:
+            chain.append(FALLBACK_LANGUAGE)
+        self._chain = [_catalogue(lang) for lang in chain]
+
+    def find(self, msgid: str) -> str | None:
+        for catalogue in self._chain:
+            if msgid in catalogue:
+                return catalogue[msgid]
+        return None
+
+    def gettext(self, msgid: str) -> str:
+        found = self.find(msgid)
+        return msgid if found is None else found
+
+    __call__ = gettext
+
+    def message(self, key: str) -> str:
+        """A message key (error, notice, reason) in plain words; never the raw key."""
+        found = self.find(key)
+        if found is None:
+            found = self.find(GENERIC_ERROR)
+        return found or "Qualcosa non ha funzionato: chiama il personale."

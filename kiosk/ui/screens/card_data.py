@@ -1,0 +1,31 @@
+"""What the chip said: the citizen confirms it is them."""
+
+from __future__ import annotations
+
+import html
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.view import View
+
+TITLE = "Sono i tuoi dati?"
+
+
+def rows_html(b: Builder, rows: list[tuple[str, str]]) -> str:
+    return "".join(f"{html.escape(b.t(k))}:  <b>{html.escape(v)}</b><br>" for k, v in rows)
+
+
+def build(b: Builder, view: View, area: pygame.Rect) -> None:
+    t, c, m = b.t, view.session.citizen, b.m
+    col = Column(area, m.gap)
+    if c is not None:
+        rows = [("Cognome", c.surname), ("Nome", c.given_name), ("Codice fiscale", c.codice_fiscale),
+                ("Data di nascita", c.birth_date.strftime("%d/%m/%Y"))]
+        col.add(lambda r: b.text(rows_html(b, rows), r, kind="@card", is_html=True, element_id="card_data"))
+    col.add(lambda r: b.text(t("Li abbiamo letti dalla tessera sanitaria."), r))
+    row = col.take(m.button_h)
+    b.button("manual_entry", t("No, li correggo"), pygame.Rect(row.left, row.top, round(380 * m.scale), row.h),
+             intent(Intent.MANUAL_ENTRY))
+    primary(b, "next", t("Sì, sono io") + "  ›", intent(Intent.NEXT))

@@ -1,0 +1,31 @@
+"""Consents: the terms (required) and marketing (optional, separate, refusing it blocks nothing)."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.view import View
+
+TITLE = "I tuoi consensi"
+
+
+def state_key(view: View) -> tuple:
+    return (view.session.has_accepted_terms, view.session.has_accepted_marketing)
+
+
+def build(b: Builder, view: View, area: pygame.Rect) -> None:
+    s, t, m = view.session, b.t, b.m
+    col = Column(area, m.gap)
+    col.add(lambda r: b.text(t("Per creare la tua identità SPID usiamo i tuoi dati personali solo per questo scopo. "
+                               "Il personale può darti il testo completo su carta. Le notizie del Comune sono facoltative: "
+                               "se non le vuoi, puoi continuare lo stesso."), r))
+    for name, words, is_on in (
+        ("terms", "Accetto le condizioni del servizio (obbligatorio)", s.has_accepted_terms),
+        ("marketing", "Voglio notizie sui servizi del Comune (facoltativo)", s.has_accepted_marketing),
+    ):
+        rect = col.take(round(112 * m.scale))
+        b.button(f"toggle:{name}", f"{b.check(is_on)}  {t(words)}", rect, intent(Intent.TOGGLE, field_name=name),
+                 kind="@selected" if is_on else "@choice")
+    primary(b, "next", t("Avanti") + "  ›", intent(Intent.NEXT))

@@ -1,0 +1,22 @@
+"""Type the codice fiscale and names; they are cross-checked against each other."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.ui.builder import Builder, intent, primary
+from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.view import View
+
+TITLE = "Scrivi i tuoi dati"
+
+
+def build(b: Builder, view: View, area: pygame.Rect) -> None:
+    f = view.session.fields
+    field_grid(b, area, [
+        FieldSpec("codice_fiscale", "Codice fiscale", "16 caratteri", f.get("codice_fiscale", ""), max_length=16),
+        FieldSpec("surname", "Cognome", initial=f.get("surname", "")),
+        FieldSpec("given_name", "Nome", initial=f.get("given_name", "")),
+    ])
+    primary(b, "next", b.t("Avanti") + "  ›", intent(Intent.NEXT))

@@ -1,0 +1,36 @@
+"""An operator logs in with their PIN, then confirms (or refuses) the citizen in person."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.view import View
+
+TITLE = "Riconoscimento da parte di un operatore"
+
+
+def state_key(view: View) -> tuple:
+    return (bool(view.session.operator_id),)
+
+
+def build(b: Builder, view: View, area: pygame.Rect) -> None:
+    s, t, m = view.session, b.t, b.m
+    col = Column(area, m.gap)
+    if not s.operator_id:
+        col.add(lambda r: b.text(t("Abbiamo chiamato un operatore: arriva tra poco. Tieni pronto il documento."),
+                                 r, kind="@card"))
+        field_grid(b, col.rest(), [FieldSpec("operator_pin", "Solo per l'operatore: PIN operatore",
+                                             is_masked=True, max_length=8)])
+        primary(b, "next", t("Accedi") + "  ›", intent(Intent.NEXT))
+        return
+    col.add(lambda r: b.text(t("Operatore: confronta la persona con il documento e con la foto. "
+                               "Confermi che è la persona del documento?"), r, kind="@card"))
+    row = col.take(round(110 * m.scale))
+    w = (row.w - m.gap * 2) // 2
+    b.button("choose:refuse", t("No, non confermo"), pygame.Rect(row.left, row.top, w, row.h),
+             intent(Intent.CHOOSE, "refuse"), kind="@danger")
+    b.button("choose:confirm", t("Sì, confermo l'identità"), pygame.Rect(row.right - w, row.top, w, row.h),
+             intent(Intent.CHOOSE, "confirm"), kind="@primary")

@@ -1,0 +1,29 @@
+"""Welcome: what this kiosk does, the language in large buttons, and start."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.journey.events import Intent
+from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.view import View
+
+TITLE = "Benvenuto! Attiva qui la tua identità digitale SPID"
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "de": "Deutsch", "fr": "Français", "sl": "Slovenščina"}
+
+
+def build(b: Builder, view: View, area: pygame.Rect) -> None:
+    t, m = b.t, b.m
+    col = Column(area, m.gap)
+    col.add(lambda r: b.text(t("È gratis e ci vogliono circa 15 minuti. Ti guidiamo passo per passo. "
+                               "Se hai bisogno, tocca «Aiuto» e arriva una persona del Comune."), r))
+    col.add(lambda r: b.text(t("Scegli la lingua:"), r))
+    per_row = 3
+    w = (col.rect.w - (per_row - 1) * m.gap * 2) // per_row
+    items = list(LANGUAGE_NAMES.items())
+    for start in range(0, len(items), per_row):
+        row = col.take(m.button_h)
+        for i, (lang, name) in enumerate(items[start:start + per_row]):
+            b.button(f"lang:{lang}", name, pygame.Rect(row.left + i * (w + m.gap * 2), row.top, w, row.h),
+                     intent(Intent.SET_LANGUAGE, lang), kind="@selected" if view.session.language == lang else "")
+    primary(b, "start", t("Inizia") + "  ›", intent(Intent.START))
