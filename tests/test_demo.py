@@ -1,0 +1,115 @@
+"""The README's first command, end to end: what a newcomer gets, and what a stolen kiosk reveals."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = {
+    "codice fiscale": "BNCGLI85C52H501R",
+    "surname": "BIANCHI",
+    "surname (title case)": "Bianchi",
+    "given name": "GIULIA",
+    "given name (title case)": "Giulia",
+    "email": "giulia.bianchi@example.it",
+    "mobile": "3331234567",
+    "document number": "CA12345AB",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo")
+    out, data = base / "out", base / "var"
+    env = {**os.environ, "SPORTELLO_KIOSK__DATA_DIR": str(data), "SDL_VIDEODRIVER": "dummy"}
+    env.pop("DISPLAY", None)
+    result = subprocess.run([sys.executable, "-m", "kiosk", "demo", "--out", str(out)], capture_output=True,
+                            text=True, env=env, cwd=base, timeout=300)
+    return result, out, data
+
+
+def test_demo_runs_a_whole_enrollment(demo):
+    result, out, _ = demo
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["ok"] and summary["sealed"] and summary["committed"] and summary["printed"] and summary["delivered"]
+    assert summary["receiver"]["signature_valid"] and summary["receiver"]["decrypted"]
+    assert len(summary["activation_first_half"]) == 6
+    for screen in ("welcome", "insert_card", "card_data", "document_front", "face", "email", "consents",
+                   "review", "identification", "operator", "sealing", "receipt", "thank_you"):
+        assert screen in summary["states"]
+    shots = sorted(p.name for p in (out / "screens").glob("*.png"))
+    assert shots == summary["screens"] and len(shots) == len(summary["states"]) - 1  # back at welcome at the end
+    assert [s.split("-", 1)[1].removesuffix(".png") for s in shots] == summary["states"][:-1]
+
+
+def test_receipt_bytes_render_to_a_scannable_receipt(demo):
+    import zxingcpp
+    from PIL import Image
+
+    _, out, _ = demo
+    summary = json.loads((out / "summary.json").read_text())
+    raw = (out / "receipt.bin").read_bytes()
+    assert raw.startswith(b"\x1b@") and b"\x1dV" in raw, "initialised, and cut at the end"
+    assert summary["reference"].encode() in raw
+    assert " ".join(summary["activation_first_half"]).encode("cp858") in raw
+    (code,) = zxingcpp.read_barcodes(Image.open(out / "receipt.png"))
+    assert code.text == "SPORTELLO:" + summary["enrollment_id"]
+
+
+def test_receipt_holds_nothing_personal(demo):
+    _, out, _ = demo
+    raw = (out / "receipt.bin").read_bytes()
+    for label, value in SAMPLE.items():
+        assert value.encode("cp858") not in raw, label
+
+
+def _kiosk_files(out: Path, data: Path) -> list[Path]:
+    files = [p for p in data.rglob("*") if p.is_file()]
+    files += [p for p in out.rglob("*") if p.is_file() and "screens" not in p.parts and "receiver" not in p.parts]
+    return files
+
+
+def test_nothing_personal_on_the_kiosk_disk(demo):
+    _, out, data = demo
+    files = _kiosk_files(out, data)
+    names = {p.name for p in files}
+    assert {"kiosk.db", "kiosk.log", "summary.json", "receipt.bin"} <= names
+    for path in files:
+        blob = path.read_bytes()
+        for label, value in SAMPLE.items():
+            for encoding in ("utf-8", "utf-16-le"):
+                assert value.encode(encoding) not in blob, f"{label} in clear in {path}"
+
+
+def test_the_receiver_can_open_what_the_kiosk_cannot(demo):
+    _, out, _ = demo
+    summary = json.loads((out / "summary.json").read_text())
+    result = subprocess.run([sys.executable, "-m", "kiosk", "receiver", "show", summary["enrollment_id"], "--json",
+                             "--data", str(out / "receiver")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["citizen"]["codice_fiscale"] == SAMPLE["codice fiscale"]
+    evidence = payload["verified_claims"]["verification"]["evidence"][0]
+    assert [c["check_method"] for c in evidence["check_details"]] == ["vpip", "pvp"]
+    assert {a["kind"] for a in payload["attachments"]} == {
+        "document_front", "document_back", "health_card_front", "health_card_back", "face"}
+
+
+def test_a_second_run_reuses_the_kiosk_key_and_delivers_again(demo, tmp_path):
+    _, out, data = demo
+    env = {**os.environ, "SPORTELLO_KIOSK__DATA_DIR": str(data), "SDL_VIDEODRIVER": "dummy"}
+    env.pop("DISPLAY", None)
+    result = subprocess.run([sys.executable, "-m", "kiosk", "demo", "--headless", "--out", str(out)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    queue = subprocess.run([sys.executable, "-m", "kiosk", "queue", "--json"], capture_output=True, text=True,
+                           env=env, timeout=60)
+    entries = json.loads(queue.stdout)
+    assert len(entries) == 2 and all(e["status"] == "delivered" and not e["has_packet"] for e in entries)
