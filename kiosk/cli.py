@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from kiosk.runtime import prepare_environment
+
+    prepare_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from escpos.printer import Dummy
-
 CODE_PAGE = "CP858"  # set once: àèéìòù ÀÈÉÌÒÙ and €, never switched mid-line
 QR_PREFIX = "SPORTELLO:"
 
@@ -94,6 +92,8 @@ def build_receipt(
     printed_at: datetime, profile: str = "TM-T20II",
 ) -> bytes:
     """ESC/POS bytes of one whole receipt (the printer port sends them in one job)."""
+    from escpos.printer import Dummy  # imported on first print: its profile data is large
+
     t = TEXTS.get(language, TEXTS["it"])
     p = Dummy(profile=profile)
     columns = int(p.profile.profile_data["fonts"]["0"]["columns"])
