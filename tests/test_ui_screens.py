@@ -108,6 +108,7 @@ def visible_text(element) -> str:
 
 
 def check_layout(ui: KioskUI, where: str) -> None:
+    targets = [e for e in ui.elements() if e.alive() and isinstance(e, UIButton)]
     for element in ui.elements():
         if not element.alive():
             continue
@@ -117,6 +118,11 @@ def check_layout(ui: KioskUI, where: str) -> None:
             width = element.font.get_rect(element.text).width
             room = element.rect.w - (8 if isinstance(element, UILabel) else 16)
             assert width <= room, f"{where}: {element.text!r} is {width}px in {element.rect.w}px"
+        if isinstance(element, (UIButton, UITextEntryLine, UITextBox, UILabel)):
+            assert element.rect.bottom <= ui.size[1] and element.rect.right <= ui.size[0], f"{where}: off screen"
+            for other in targets:
+                if other is not element and element.rect.colliderect(other.rect):
+                    raise AssertionError(f"{where}: {visible_text(element)[:30]!r} overlaps {other.text!r}")
         if isinstance(element, UITextBox):
             assert element.scroll_bar is None, f"{where}: text box {element.html_text[:40]!r} overflows"
             assert element.rect.bottom <= ui.size[1], f"{where}: text box {element.html_text[:40]!r} off screen"

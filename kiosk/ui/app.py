@@ -40,6 +40,7 @@ HERE = Path(__file__).parent
 THEME = HERE / "theme.json"
 THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
 LARGE_TEXT_FACTOR = 1.25
+FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the top bar keeps its size
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 
 
@@ -99,14 +100,15 @@ class KioskUI:
         path = THEME_HIGH_CONTRAST if is_contrast else self.theme_path
         theme = json.loads(path.read_text(encoding="utf-8"))
         font = self.font or find_font()
-        for block in theme.values():
+        for name, block in theme.items():
             spec = block.get("font") if isinstance(block, dict) else None
             if not spec:
                 continue
             spec["name"] = font.name
             if font.regular_path:
                 spec["regular_path"], spec["bold_path"] = font.regular_path, font.bold_path
-            size = int(spec.get("size", 30)) * self.metrics.scale * (LARGE_TEXT_FACTOR if is_large else 1)
+            factor = LARGE_TEXT_FACTOR if is_large and name not in FIXED_SIZE else 1
+            size = int(spec.get("size", 30)) * self.metrics.scale * factor
             spec["size"] = str(round(size))
         return theme
 
@@ -158,6 +160,7 @@ class KioskUI:
         t = Translator(s.language)
         fields = {k: v for k, v in s.fields.items()}
         saved = {**{k: v for k, v in self._saved_text.items() if k not in fields}, **fields}
+        self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0)
         b = Builder(self.manager, t, self.metrics, saved_text=saved,
                     has_check_mark=bool(self.font and self.font.has_check_mark),
                     text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0)

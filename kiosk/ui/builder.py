@@ -8,6 +8,7 @@ the intents and the entries, and kills everything in ``clear``.
 from __future__ import annotations
 
 import html
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +38,13 @@ class Metrics:
     margin: int = 0
     gap: int = 0
     button_h: int = 0
+    text_factor: float = 1.0  # 1.25 in large-text mode: wide buttons grow with their words
 
     @classmethod
-    def for_size(cls, size: tuple[int, int]) -> Metrics:
+    def for_size(cls, size: tuple[int, int], *, text_factor: float = 1.0) -> Metrics:
         w, h = size
         s = max(0.75, h / 800)
-        m = cls(w, h, s)
+        m = cls(w, h, s, text_factor=text_factor)
         m.bar_h, m.title_h, m.bottom_h = round(104 * s), round(78 * s), round(124 * s)
         m.margin, m.gap = round(28 * s), round(16 * s)
         m.button_h = max(MIN_TOUCH, round(100 * s))
@@ -112,7 +114,9 @@ class Builder:
         self, text: str, rect: pygame.Rect, *, kind: str = "@field_label", element_id: str = "", smaller: str = "",
     ) -> UILabel:
         """One line of text; when it does not fit, ``smaller`` (a class with a smaller font) is used instead."""
-        label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
+        with warnings.catch_warnings():  # "label too small" is handled here, by a smaller font
+            warnings.simplefilter("ignore", UserWarning)
+            label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
         if smaller and self.text_width(label, text) > label.rect.w - 8:
             label.kill()
             label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(smaller, element_id))
@@ -184,7 +188,7 @@ class Column:
 
 def primary_rect(m: Metrics) -> pygame.Rect:
     """The big primary button, bottom right, always in the same place."""
-    w = round(380 * m.scale)
+    w = round(380 * m.scale * m.text_factor)
     return pygame.Rect(m.width - m.margin - w, m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2, w, m.button_h)
 
 

@@ -22,20 +22,20 @@ def top_bar(b: Builder, view: View) -> None:
     x = m.width - m.margin
     help_w = round(190 * m.scale)
     x -= help_w
-    b.button("help", t("Aiuto"), pygame.Rect(x, y, help_w, size), intent(Intent.HELP))
+    b.button("help", t("Aiuto"), pygame.Rect(x, y, help_w, size), intent(Intent.HELP), kind="@chrome")
     contrast_w = size
     x -= m.gap + contrast_w
     b.button("toggle:high_contrast", "◐" if b.has_check_mark else "B/W", pygame.Rect(x, y, contrast_w, size),
-             intent(Intent.TOGGLE, field_name="high_contrast"), kind="@selected" if s.is_high_contrast else "")
+             intent(Intent.TOGGLE, field_name="high_contrast"), kind="@chrome_on" if s.is_high_contrast else "@chrome")
     x -= m.gap + size
     b.button("toggle:large_text", "A+", pygame.Rect(x, y, size, size), intent(Intent.TOGGLE, field_name="large_text"),
-             kind="@selected" if s.is_large_text else "")
+             kind="@chrome_on" if s.is_large_text else "@chrome")
     if s.screen is not Screen.WELCOME:  # the welcome screen shows the languages large
         x -= m.gap
         for lang in reversed(LANGUAGES):
             x -= size
             b.button(f"lang:{lang}", lang.upper(), pygame.Rect(x, y, size, size),
-                     intent(Intent.SET_LANGUAGE, lang), kind="@selected" if s.language == lang else "")
+                     intent(Intent.SET_LANGUAGE, lang), kind="@chrome_on" if s.language == lang else "@chrome")
             x -= round(6 * m.scale)
     left = pygame.Rect(m.margin, 0, x - 2 * m.margin, m.bar_h)
     step = STEPS.get(s.screen)
@@ -48,11 +48,7 @@ def top_bar(b: Builder, view: View) -> None:
 def title(b: Builder, text: str) -> None:
     m = b.m
     rect = pygame.Rect(m.margin, m.bar_h + round(8 * m.scale), m.width - 2 * m.margin, m.title_h - round(8 * m.scale))
-    label = b.label(text, rect, kind="@title", element_id="title")
-    if b.text_width(label, text) > rect.w - 8:
-        label.kill()
-        b.out.elements.remove(label)
-        b.label(text, rect, kind="@title_small", element_id="title")
+    b.label(text, rect, kind="@title", element_id="title", smaller="@title_small")
 
 
 def messages(b: Builder, view: View, area: pygame.Rect) -> pygame.Rect:
@@ -74,10 +70,10 @@ def bottom_bar(b: Builder, view: View) -> None:
     y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2
     x = m.margin
     if can_go_back(s.screen):
-        w = round(230 * m.scale)
+        w = round(230 * m.scale * m.text_factor)
         b.button("back", "‹  " + t("Indietro"), pygame.Rect(x, y, w, m.button_h), intent(Intent.BACK),
                  is_enabled=not s.is_busy)
         x += w + m.gap * 2
     if can_cancel(s.screen) or (s.screen is Screen.SEALING and s.error):
-        w = min(round(300 * m.scale), primary_rect(m).left - m.gap - x)
+        w = min(round(300 * m.scale * m.text_factor), primary_rect(m).left - m.gap - x)
         b.button("cancel", t("Annulla"), pygame.Rect(x, y, w, m.button_h), intent(Intent.CANCEL), kind="@danger")

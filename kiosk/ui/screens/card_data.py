@@ -19,13 +19,13 @@ def rows_html(b: Builder, rows: list[tuple[str, str]]) -> str:
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     t, c, m = b.t, view.session.citizen, b.m
-    col = Column(area, m.gap)
+    card_w = round(area.w * 0.62)
+    col = Column(pygame.Rect(area.left, area.top, card_w, area.h), m.gap)
+    side = Column(pygame.Rect(area.left + card_w + m.gap * 2, area.top, area.w - card_w - m.gap * 2, area.h), m.gap)
     if c is not None:
         rows = [("Cognome", c.surname), ("Nome", c.given_name), ("Codice fiscale", c.codice_fiscale),
                 ("Data di nascita", c.birth_date.strftime("%d/%m/%Y"))]
         col.add(lambda r: b.text(rows_html(b, rows), r, kind="@card", is_html=True, element_id="card_data"))
-    col.add(lambda r: b.text(t("Li abbiamo letti dalla tessera sanitaria."), r))
-    row = col.take(m.button_h)
-    b.button("manual_entry", t("No, li correggo"), pygame.Rect(row.left, row.top, round(380 * m.scale), row.h),
-             intent(Intent.MANUAL_ENTRY))
+    side.add(lambda r: b.text(t("Li abbiamo letti dalla tessera sanitaria."), r))
+    b.button("manual_entry", t("No, li correggo"), side.take(m.button_h), intent(Intent.MANUAL_ENTRY))
     primary(b, "next", t("Sì, sono io") + "  ›", intent(Intent.NEXT))

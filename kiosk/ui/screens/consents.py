@@ -18,14 +18,13 @@ def state_key(view: View) -> tuple:
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     s, t, m = view.session, b.t, b.m
     col = Column(area, m.gap)
-    col.add(lambda r: b.text(t("Per creare la tua identità SPID usiamo i tuoi dati personali solo per questo scopo. "
-                               "Il personale può darti il testo completo su carta. Le notizie del Comune sono facoltative: "
-                               "se non le vuoi, puoi continuare lo stesso."), r))
     for name, words, is_on in (
         ("terms", "Accetto le condizioni del servizio (obbligatorio)", s.has_accepted_terms),
         ("marketing", "Voglio notizie sui servizi del Comune (facoltativo)", s.has_accepted_marketing),
     ):
-        rect = col.take(round(112 * m.scale))
+        rect = col.take(m.button_h)
         b.button(f"toggle:{name}", f"{b.check(is_on)}  {t(words)}", rect, intent(Intent.TOGGLE, field_name=name),
                  kind="@selected" if is_on else "@choice")
+    col.add(lambda r: b.text(t("Usiamo i tuoi dati solo per creare SPID. Il personale può darti il testo completo "
+                               "su carta."), r))
     primary(b, "next", t("Avanti") + "  ›", intent(Intent.NEXT))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 import pygame
 
 from kiosk.journey.events import Intent
@@ -42,16 +40,18 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         col.add(lambda r: b.text(t("Sto stampando la ricevuta…"), r, kind="@big", element_id="status"))
         return
     if s.print_status == "failed":
-        qr_size = min(area.h, round(420 * m.scale))
-        qr = qr_surface(view.receipt_qr or s.reference, size=qr_size)
-        b.image(qr, pygame.Rect(area.left, area.top, qr.get_width(), qr.get_height()), element_id="qr")
-        right = pygame.Rect(area.left + qr_size + m.gap * 2, area.top, area.w - qr_size - m.gap * 2, area.h)
-        col = Column(right, m.gap)
         col.add(lambda r: b.text(t("La stampante non funziona. Fotografa questa schermata o scrivi su un foglio:"),
                                  r, element_id="status"))
-        markup = (f"{html.escape(t('Numero della pratica'))}:<br><b>{html.escape(s.reference)}</b><br>"
-                  f"{html.escape(t('Prima metà del codice'))}:<br><b>{html.escape(s.activation_first_half)}</b>")
-        col.add(lambda r: b.text(markup, r, kind="@big", is_html=True, element_id="codes"))
+        rest = col.rest()
+        qr_size = min(rest.h, round(420 * m.scale))
+        qr = qr_surface(view.receipt_qr or s.reference, size=qr_size)
+        b.image(qr, pygame.Rect(rest.left, rest.top, qr.get_width(), qr.get_height()), element_id="qr")
+        col = Column(pygame.Rect(rest.left + qr_size + m.gap * 2, rest.top, rest.w - qr_size - m.gap * 2, rest.h), 0)
+        key_h, code_h = round(40 * m.scale * m.text_factor), round(72 * m.scale * m.text_factor)
+        for key, value, element_id in (("Numero della pratica", s.reference, "reference"),
+                                       ("Prima metà del codice", s.activation_first_half, "activation")):
+            b.label(t(key), col.take(key_h), kind="@key_label")
+            b.label(value, col.take(code_h), kind="@code", element_id=element_id, smaller="@value")
     else:
         col.add(lambda r: b.text(t("Prendi la ricevuta dalla stampante e conservala: contiene la prima metà "
                                    "del codice di attivazione. La seconda metà arriverà per email."),
