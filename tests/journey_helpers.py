@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from kiosk.demo import SAMPLE_FIELDS
 from kiosk.journey import effects as fx
 from kiosk.journey import events as ev
 from kiosk.journey.events import Intent, UserIntent
@@ -15,14 +16,7 @@ SAMPLE_CARD = ev.CardRead(
     codice_fiscale="BNCGLI85C52H501R", surname="BIANCHI", given_name="GIULIA", birth_date=date(1985, 3, 12),
     sex="F", birth_place_code="H501", card_type="TS-CNS", expiry_date=date(2028, 1, 10),
 )
-FIELDS = {
-    "document_number": "CA12345AB",
-    "document_issuer": "Comune di Roma",
-    "document_issue_date": "10/05/2021",
-    "document_expiry_date": "12/03/2032",
-    "email": "giulia.bianchi@example.it",
-    "mobile": "333 123 4567",
-}
+FIELDS = {k: v for k, v in SAMPLE_FIELDS.items() if k != "operator_pin"}
 HAPPY_PATH = [
     Screen.WELCOME, Screen.CHECKLIST, Screen.INSERT_CARD, Screen.CARD_DATA, Screen.DOCUMENT_TYPE,
     Screen.DOCUMENT_FRONT, Screen.DOCUMENT_BACK, Screen.DOCUMENT_DETAILS, Screen.HEALTH_CARD_FRONT,
