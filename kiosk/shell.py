@@ -9,6 +9,7 @@ The journey itself stays pure and only the UI thread changes it.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -78,8 +79,6 @@ def _printer_error_code(exc: PrinterError) -> str:
 
 def operator_reference(codice_fiscale: str) -> str:
     """A stable, non-reversible operator reference for the evidence record and logs."""
-    import hashlib
-
     return "op-" + hashlib.sha256(("sportello-operator:" + codice_fiscale).encode()).hexdigest()[:12]
 
 
