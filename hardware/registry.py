@@ -18,7 +18,13 @@ T = TypeVar("T")
 _BACKENDS: dict[str, dict[str, str | type]] = {
     "card": {"sim": "hardware.card.sim:SimCardReader"},
     "camera": {"sim": "hardware.camera.sim:SimCamera"},
-    "printer": {"sim": "hardware.printer.sim:SimPrinter"},
+    "printer": {
+        "sim": "hardware.printer.sim:SimPrinter",
+        "escpos-usb": "hardware.printer.escpos:UsbPrinter",
+        "escpos-serial": "hardware.printer.escpos:SerialPrinter",
+        "escpos-network": "hardware.printer.escpos:NetworkPrinter",
+        "escpos-cups": "hardware.printer.escpos:CupsPrinter",
+    },
     "panel": {
         "gpiozero": "hardware.panel.gpio:GpioPanel",
         "mock": "hardware.panel.sim:MockPanel",
@@ -69,7 +75,7 @@ def resolve(port: str, name: str) -> type:
     return getattr(importlib.import_module(module), attr)
 
 
-def create(port: str, name: str, **options: Any) -> Any:
+def create(port: str, name: str, /, **options: Any) -> Any:
     """A new, not yet started, backend ``name`` of ``port`` built with ``options``.
 
     An option the backend does not take raises ``BackendOptionInvalid`` naming it.

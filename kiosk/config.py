@@ -64,6 +64,41 @@ class HardwareSection(_Section):
         return value
 
 
+class PrinterSection(_Section):
+    """The receipt printer: its python-escpos profile and where the configured backend finds it."""
+
+    profile: str = "TM-T20II"  # a python-escpos profile name: the model's paper width and columns
+    usb_vendor_id: int = 0x04B8  # escpos-usb (Epson by default)
+    usb_product_id: int = 0x0E15
+    serial_device: str = "/dev/ttyUSB0"  # escpos-serial
+    baudrate: int = 9600
+    host: str = ""  # escpos-network
+    port: int = Field(default=9100, ge=1, le=65535)
+    cups_queue: str = ""  # escpos-cups
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        from hardware.errors import PrinterError
+        from hardware.printer.port import profile_info
+
+        try:
+            profile_info(value)
+        except PrinterError as err:
+            raise ValueError(str(err)) from None
+        return value
+
+    def options(self, backend: str) -> dict:
+        """The keyword options of ``registry.create("printer", backend, ...)``."""
+        by_backend = {
+            "escpos-usb": {"vendor_id": self.usb_vendor_id, "product_id": self.usb_product_id},
+            "escpos-serial": {"device": self.serial_device, "baudrate": self.baudrate},
+            "escpos-network": {"host": self.host, "port": self.port},
+            "escpos-cups": {"queue": self.cups_queue},
+        }
+        return {"profile": self.profile, **by_backend.get(backend, {})}
+
+
 class DisplaySection(_Section):
     width: int = Field(default=1280, ge=320)
     height: int = Field(default=800, ge=240)
@@ -88,6 +123,7 @@ class Config(BaseSettings):
     kiosk: KioskSection = KioskSection()
     journey: JourneySection = JourneySection()
     hardware: HardwareSection = HardwareSection()
+    printer: PrinterSection = PrinterSection()
     display: DisplaySection = DisplaySection()
     receiver: ReceiverSection = ReceiverSection()
     operators: OperatorsSection = OperatorsSection()

@@ -24,7 +24,7 @@ class Hardware:
         return cls(
             card_reader=registry.create("card", hw.card_reader),
             camera=registry.create("camera", hw.camera),
-            printer=registry.create("printer", hw.printer),
+            printer=registry.create("printer", hw.printer, **_printer_options(config)),
             panel=registry.create("panel", hw.panel),
         )
 
@@ -53,3 +53,8 @@ class Hardware:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _printer_options(config) -> dict:
+    printer = getattr(config, "printer", None)  # test doubles may carry only a hardware section
+    return printer.options(config.hardware.printer) if printer is not None else {}

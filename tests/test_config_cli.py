@@ -28,6 +28,15 @@ def test_embedded_default_is_simulated():
     assert config.db_path == Path("var/kiosk.db")
 
 
+def test_printer_section_reaches_the_backend(tmp_path):
+    from kiosk.devices import Hardware
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[hardware]\nprinter = 'escpos-network'\n[printer]\nhost = '10.0.0.7'\nport = 9101\n")
+    printer = Hardware.from_config(load_config(path)).printer
+    assert (printer.host, printer.port, printer.profile) == ("10.0.0.7", 9101, "TM-T20II")
+
+
 def test_example_config_is_valid():
     config = load_config(ROOT / "config" / "kiosk.example.toml")
     assert config.kiosk.id
@@ -39,6 +48,7 @@ def test_example_config_is_valid():
     ("[journey]\ninactivity_grace_s = 5\n", "journey.inactivity_grace_s"),
     ("[journey]\nlanguages = ['it', 'xx']\n", "journey.languages"),
     ("[kiosk\n", "not valid TOML"),
+    ("[printer]\nprofile = 'TM-XYZ'\n", "printer.profile: unknown python-escpos printer profile 'TM-XYZ'"),
 ])
 def test_bad_config_is_one_clear_error(tmp_path, text, expected):
     path = tmp_path / "kiosk.toml"
