@@ -27,13 +27,17 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
-from hardware.errors import CameraError, CardError, CardRemoved, NoCard, PaperOut, PrinterError, PrinterOffline
+from hardware.errors import (
+    CameraError, CardError, CardRemoved, CoverOpen, NoCard, PaperOut, PrinterError, PrinterOffline,
+)
+from hardware.printer.port import PrinterStatus
 from kiosk.devices import Hardware
 from kiosk.enroll import Enroller
 from kiosk.errors import StoreError, ValidationError
 from kiosk.journey import effects as fx
 from kiosk.journey import events as ev
 from kiosk.journey.machine import Journey, MIN_TRIES_TO_SEND
+from kiosk.journey.screens import Screen
 from kiosk.receipt import build_receipt
 from kiosk.store import Store
 
@@ -77,6 +81,15 @@ def _printer_error_code(exc: PrinterError) -> str:
     return "printer_failed"
 
 
+def _printer_alert(status: PrinterStatus | None) -> str:
+    """The technician alert a printer status calls for ("" when none); ``None`` reads as offline."""
+    if status is None or not status.is_online:
+        return "printer_offline"
+    if status.is_cover_open:
+        return "cover_open"
+    return {"out": "paper_out", "near_end": "paper_near_end"}.get(status.paper, "")
+
+
 def operator_reference(codice_fiscale: str) -> str:
     """A stable, non-reversible operator reference for the evidence record and logs."""
     return "op-" + hashlib.sha256(("sportello-operator:" + codice_fiscale).encode()).hexdigest()[:12]
@@ -109,6 +122,12 @@ class Shell:
         self._lock = threading.Lock()
         hardware.card_reader.when_card_inserted = lambda _identity: self.events.put(ev.CardInserted())
         hardware.card_reader.when_card_removed = lambda _none: self.events.put(ev.CardRemoved())
+        self.printer_alert = ""  # "", "paper_near_end", "paper_out", "printer_offline", "cover_open"
+        self.printer_check_s = 5.0  # while a printer alert is up: how often to look again
+        self._next_printer_check = 0.0
+        self._panel_status = ""
+        hardware.panel.when_help_pressed = lambda: self.events.put(ev.UserIntent(ev.Intent.HELP))
+        hardware.panel.when_tamper_opened = self._on_tamper_opened
         if hardware.card_reader.is_started and hardware.card_reader.is_card_present:
             self.events.put(ev.CardInserted())
 
@@ -136,6 +155,8 @@ class Shell:
                 break
             self.post(event)
         self.post(ev.Tick())
+        self._show_status()
+        self._maybe_check_printer()
 
     @property
     def is_idle(self) -> bool:
@@ -155,6 +176,81 @@ class Shell:
 
     def close(self) -> None:
         self._worker.shutdown(wait=True)
+
+    # -- panel and printer health -------------------------------------------------------------------
+    def _on_tamper_opened(self) -> None:
+        """The enclosure was opened (panel thread): lock the kiosk and wipe the session."""
+        log.warning("ALERT: enclosure opened: kiosk locked until a technician clears it")
+        self.events.put(ev.Tampered())
+
+    def clear_tamper(self) -> bool:
+        """A technician closed the enclosure and resumes the kiosk; refused while it is still open."""
+        if self.hw.panel.is_tamper_open:
+            return False
+        self.post(ev.TamperCleared())
+        log.info("tamper alert cleared by a technician")
+        return True
+
+    def led_status(self) -> str:
+        """What the status LED shows: attention, offline, busy (a session is on) or ready."""
+        s = self.journey.session
+        if self.printer_alert or s.frozen_reason == "tamper":
+            return "attention"
+        if s.screen is Screen.OUT_OF_SERVICE:
+            return "offline"
+        return "ready" if s.screen is Screen.WELCOME else "busy"
+
+    def _show_status(self) -> None:
+        state = self.led_status()
+        if state == self._panel_status:
+            return
+        try:
+            self.hw.panel.set_status(state)
+        except Exception as exc:  # a broken LED must never stop a citizen  # noqa: BLE001
+            log.warning("panel failed", extra={"error": type(exc).__name__})
+            return
+        self._panel_status = state
+
+    def _set_printer_alert(self, alert: str) -> None:
+        if alert == self.printer_alert:
+            return
+        self.printer_alert = alert
+        if alert:
+            log.warning("ALERT: printer needs a technician", extra={"alert": alert})
+        else:
+            log.info("printer alert cleared")
+
+    def check_printer(self) -> list[str]:
+        """Read the printer's status and update the alert; once it can print, reprint pending receipts whole."""
+        try:
+            status = self.hw.printer.status()
+        except PrinterError:
+            status = None
+        alert = _printer_alert(status)
+        self._set_printer_alert(alert)
+        if alert in ("", "paper_near_end"):
+            return self.reprint_pending()
+        return []
+
+    def _maybe_check_printer(self) -> None:
+        if not self.printer_alert or time.monotonic() < self._next_printer_check:
+            return
+        with self._lock:
+            if self._in_flight:
+                return
+            self._in_flight += 1
+        self._next_printer_check = time.monotonic() + self.printer_check_s
+
+        def run() -> None:
+            try:
+                self.check_printer()
+            except Exception as exc:  # noqa: BLE001 - a printer bug must not kill the kiosk
+                log.warning("printer check failed", extra={"error": type(exc).__name__})
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        self._worker.submit(run)
 
     def _submit(self, effect) -> None:
         with self._lock:
@@ -283,6 +379,7 @@ class Shell:
         self.last_receipt = data
         try:
             status = printer.status()
+            self._set_printer_alert(_printer_alert(status))
             if not status.is_online:
                 raise PrinterOffline("printer is offline")
             if status.paper == "out":
@@ -290,6 +387,7 @@ class Shell:
             printer.print_bytes(data)
         except PrinterError as exc:
             log.warning("receipt not printed", extra={"enrollment_id": enrollment_id, "error": type(exc).__name__})
+            self._set_printer_alert(_fault_alert(exc))
             return PrintOutcome(False, _printer_error_code(exc))
         self.store.mark_printed(enrollment_id)
         log.info("receipt printed", extra={"enrollment_id": enrollment_id})
@@ -313,6 +411,14 @@ class Shell:
     def _do_WipeSession(self, effect: fx.WipeSession):
         log.info("session wiped", extra={"reason": effect.reason})
         return None
+
+
+def _fault_alert(exc: PrinterError) -> str:
+    if isinstance(exc, PaperOut):
+        return "paper_out"
+    if isinstance(exc, CoverOpen):
+        return "cover_open"
+    return "printer_offline"
 
 
 def _failure_for(effect):

@@ -150,6 +150,16 @@ class NetworkChanged:
 
 
 @dataclass(frozen=True)
+class Tampered:
+    """The enclosure was opened: wipe the session, lock the kiosk until a technician clears it."""
+
+
+@dataclass(frozen=True)
+class TamperCleared:
+    """A technician closed the enclosure and resumes the kiosk."""
+
+
+@dataclass(frozen=True)
 class Frozen:
     """The freeze rules say stop taking enrollments (reason: message key), or lift that (reason="")."""
 
@@ -159,5 +169,5 @@ class Frozen:
 Event = (
     UserIntent | Tick | CardInserted | CardRead | CardReadFailed | CardRemoved | Captured | CaptureFailed | OtpSent
     | OtpChecked | PinTries | CitizenPinResult | OperatorAuthenticated | OperatorRejected | Committed
-    | CommitFailed | Printed | PrintFailed | NetworkChanged | Frozen
+    | CommitFailed | Printed | PrintFailed | NetworkChanged | Frozen | Tampered | TamperCleared
 )

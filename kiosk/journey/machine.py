@@ -584,8 +584,23 @@ class Journey:
         self.session.is_online = event.is_online
         return []
 
+    def _on_Tampered(self, event: ev.Tampered, now: datetime) -> list[fx.Effect]:
+        out = self._wipe("tamper")
+        self.session.frozen_reason = "tamper"
+        self.session.screen = Screen.OUT_OF_SERVICE
+        return out
+
+    def _on_TamperCleared(self, event: ev.TamperCleared, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        if s.frozen_reason == "tamper":
+            s.frozen_reason = ""
+            s.screen = Screen.WELCOME
+        return []
+
     def _on_Frozen(self, event: ev.Frozen, now: datetime) -> list[fx.Effect]:
         s = self.session
+        if s.frozen_reason == "tamper":  # only a technician's TamperCleared resumes a tampered kiosk
+            return []
         s.frozen_reason = event.reason
         if event.reason and s.screen is Screen.WELCOME:
             s.screen = Screen.OUT_OF_SERVICE
