@@ -147,6 +147,29 @@ def cmd_receipts(args) -> int:
     return 0 if len(printed) == len(pending) else 1
 
 
+def cmd_printer_test_page(args) -> int:
+    from datetime import datetime
+
+    from hardware import registry
+    from hardware.printer.render import render
+    from kiosk.test_page import build_test_page
+
+    config = _config(args)
+    backend = config.hardware.printer
+    with registry.create("printer", backend, **config.printer.options(backend)) as printer:
+        data = build_test_page(profile=printer.profile, columns=printer.columns, kiosk_name=config.kiosk.name,
+                               printed_at=datetime.now())
+        printer.print_bytes(data)
+        width_px = printer.width_px
+    print(f"test page sent to the {backend} printer ({config.printer.profile}, {printer.columns} columns)")
+    if backend == "sim":
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        render(data, width_px=width_px).save(out)
+        print(f"rendered test page: {out}")
+    return 0
+
+
 def cmd_config_check(args) -> int:
     config = _config(args)
     print(f"config ok: kiosk {config.kiosk.id}, hardware {config.hardware.model_dump()}")
@@ -213,6 +236,16 @@ def build_parser() -> argparse.ArgumentParser:
     resub = receipts.add_subparsers(dest="receipts_command", required=True, metavar="SUBCOMMAND")
     resub.add_parser("pending", help="list receipts not printed", description="List receipts not printed.")
     resub.add_parser("reprint", help="print them now", description="Print every pending receipt now.")
+
+    printer = sub.add_parser("printer", help="service the receipt printer",
+                             description="Technician commands for the receipt printer.")
+    psub = printer.add_subparsers(dest="printer_command", required=True, metavar="SUBCOMMAND")
+    page = psub.add_parser("test-page", help="print a test page",
+                           description="Print a test page: the code page check line, a QR, the printer's profile "
+                           "and columns. With the simulated printer the page is rendered to a PNG instead.")
+    page.add_argument("--out", default="var/test-page.png",
+                      help="where the simulated printer's rendered page goes (default: var/test-page.png)")
+    page.set_defaults(func=cmd_printer_test_page)
 
     config = sub.add_parser("config", help="check the configuration", description="Validate the configuration.")
     csub = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")

@@ -38,7 +38,8 @@ class EscposPrinter(Printer):
         try:
             self._device = self._connect()
         except Exception as exc:  # python-escpos raises many kinds: name the connection instead
-            raise PrinterOffline(f"printer at {self.where} not found: check its cable and power ({exc})") from exc
+            cause = " ".join(str(exc).split())  # python-escpos messages span lines: keep one
+            raise PrinterOffline(f"printer at {self.where} not found: check its cable and power ({cause})") from exc
         if not self._answers():
             self._close()
             raise PrinterOffline(f"printer at {self.where} does not answer: check its cable and power")
