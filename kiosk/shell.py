@@ -235,8 +235,8 @@ class Shell:
     def _maybe_check_printer(self) -> None:
         if not self.printer_alert or time.monotonic() < self._next_printer_check:
             return
-        with self._lock:
-            if self._in_flight:
+        with self._lock:  # never between a commit and its own print: that receipt would come out twice
+            if self._in_flight or not self.events.empty():
                 return
             self._in_flight += 1
         self._next_printer_check = time.monotonic() + self.printer_check_s

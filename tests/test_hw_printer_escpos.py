@@ -101,3 +101,21 @@ def test_unknown_printer_profile_is_a_clear_error():
 def test_a_mistyped_option_is_named():
     with pytest.raises(BackendOptionInvalid, match="hots"):
         registry.create("printer", "escpos-network", host="127.0.0.1", hots="x")
+
+
+def test_absent_usb_printer_names_its_ids():
+    device = registry.create("printer", "escpos-usb", vendor_id=0x04B8, product_id=0x0E15)
+    with pytest.raises(PrinterOffline, match="USB 04b8:0e15"):
+        device.start()
+
+
+def test_absent_serial_printer_names_its_device(tmp_path):
+    device = registry.create("printer", "escpos-serial", device=str(tmp_path / "ttyUSB9"))
+    with pytest.raises(PrinterOffline, match="ttyUSB9"):
+        device.start()
+
+
+def test_absent_cups_queue_is_offline():
+    device = registry.create("printer", "escpos-cups", queue="receipts")
+    with pytest.raises(PrinterOffline, match="CUPS queue receipts"):
+        device.start()

@@ -82,6 +82,12 @@ class EscposPrinter(Printer):
             raise PrinterOffline(f"printer at {self.where} stopped answering in the middle of a receipt") from exc
 
 
+def _require(connection: type, library: str) -> None:
+    """Refuse before building a python-escpos connection whose library is missing (its ``__del__`` would fail)."""
+    if not connection.is_usable():
+        raise RuntimeError(f"the {library} library is not installed")
+
+
 class UsbPrinter(EscposPrinter):
     def __init__(self, *, vendor_id: int, product_id: int, profile: str = "TM-T20II") -> None:
         super().__init__(profile=profile)
@@ -93,6 +99,8 @@ class UsbPrinter(EscposPrinter):
 
     def _connect(self) -> Any:
         from escpos.printer import Usb
+
+        _require(Usb, "pyusb")
 
         device = Usb(self.vendor_id, self.product_id, profile=self.profile)
         device.open()
@@ -110,6 +118,8 @@ class SerialPrinter(EscposPrinter):
 
     def _connect(self) -> Any:
         from escpos.printer import Serial
+
+        _require(Serial, "pyserial")
 
         device = Serial(devfile=self.device_path, baudrate=self.baudrate, profile=self.profile)
         device.open()
@@ -147,9 +157,18 @@ class CupsPrinter(EscposPrinter):
     def _connect(self) -> Any:
         from escpos.printer import CupsPrinter as Cups
 
+        _require(Cups, "pycups")
+
         device = Cups(self.queue, profile=self.profile)
         device.open()
         return device
+
+    def _answers(self) -> bool:
+        """The queue is idle (3) or printing (4); a status query would land in the job, so none is sent."""
+        try:
+            return self._device.printers.get(self.queue, {}).get("printer-state") in (3, 4)
+        except Exception:  # noqa: BLE001
+            return False
 
     def _status(self) -> PrinterStatus:
         return PrinterStatus(is_online=self._device is not None and self._answers(), paper="ok", is_cover_open=False)
