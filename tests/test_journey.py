@@ -444,6 +444,19 @@ def test_freeze_waits_for_the_citizen_in_session():
     assert d.s.screen is Screen.WELCOME
 
 
+def test_tamper_wipes_at_once_and_only_a_technician_resumes():
+    d = Driver().walk_to(Screen.EMAIL)
+    d.do(Intent.HELP)
+    out = d.send(ev.Tampered())
+    assert fx.WipeSession("tamper") in out and fx.CallStaff(False) in out
+    assert d.s.screen is Screen.OUT_OF_SERVICE and d.s.frozen_reason == "tamper" and not d.s.fields
+    d.do(Intent.START)
+    d.send(ev.Frozen(""))  # the backlog rules lifting a freeze do not lift a tamper lock
+    assert d.s.screen is Screen.OUT_OF_SERVICE
+    d.send(ev.TamperCleared())
+    assert d.s.screen is Screen.WELCOME and d.s.frozen_reason == ""
+
+
 def _cf_for(card: ev.CardRead) -> str:
     from codicefiscale import codicefiscale
 
