@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 
 DLE_EOT = b"\x10\x04"
 PAPER_BYTE = {"ok": 0x12, "near_end": 0x1E, "out": 0x72}
@@ -30,6 +31,13 @@ class FakeEscposPrinter:
         thread = threading.Thread(target=self._accept, daemon=True)
         thread.start()
         return self
+
+    def wait_for(self, data: bytes, *, timeout: float = 3.0) -> bytes:
+        """Every byte received once ``data`` has arrived at the end (the server reads on its own thread)."""
+        deadline = time.monotonic() + timeout
+        while not bytes(self.received).endswith(data) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return bytes(self.received)
 
     def stop(self) -> None:
         self._stopped = True

@@ -41,8 +41,9 @@ def test_a_receipt_arrives_byte_exact(printer, fake):
     data = a_receipt()
     printer.print_bytes(data)
     printer.close()
-    assert bytes(fake.received).endswith(data)
-    queries = bytes(fake.received)[: -len(data)]
+    received = fake.wait_for(data)
+    assert received.endswith(data)
+    queries = received[: -len(data)]
     assert queries and set(queries.split(b"\x10\x04")[1:]) <= {b"\x01", b"\x02", b"\x04"}
 
 
