@@ -40,6 +40,7 @@ def build_shell(config: Config, hardware: Hardware, *, receiver_public_key: Path
     return Shell(
         journey=Journey(rules_from(config)), hardware=hardware, store=store, enroller=enroller,
         kiosk_name=config.kiosk.name, operators=config.operators.codici_fiscali, clock=clock,
+        kiosk_logo=config.kiosk.logo,
     )
 
 

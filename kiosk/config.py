@@ -27,6 +27,14 @@ class KioskSection(_Section):
     id: str = Field(default="demo-kiosk-01", pattern=r"^[a-z0-9][a-z0-9-]{2,62}$")
     name: str = "Comune di Esempio"
     data_dir: Path = Path("var")
+    logo: Path | None = None  # PNG printed at the top of every receipt
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"logo file not found: {value}")
+        return value
 
 
 class JourneySection(_Section):

@@ -7,6 +7,7 @@ as text and QR, the first half of the activation code, and what happens next.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 CODE_PAGE = "CP858"  # set once: àèéìòù ÀÈÉÌÒÙ and €, never switched mid-line
 QR_PREFIX = "SPORTELLO:"
@@ -70,6 +71,18 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+def _logo_image(path: Path, *, max_width: int):
+    """The town hall's logo in black and white, at most half the paper's width."""
+    from PIL import Image
+
+    with Image.open(path) as source:
+        image = source.convert("RGBA")
+    background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+    image = Image.alpha_composite(background, image).convert("L")
+    image.thumbnail((max_width, max_width))
+    return image.point(lambda v: 0 if v < 160 else 255).convert("1")
+
+
 def qr_content(enrollment_id: str) -> str:
     return QR_PREFIX + enrollment_id
 
@@ -89,7 +102,7 @@ def _wrap(text: str, width: int) -> str:
 
 def build_receipt(
     *, kiosk_name: str, enrollment_id: str, reference: str, activation_first_half: str, language: str,
-    printed_at: datetime, profile: str = "TM-T20II",
+    printed_at: datetime, profile: str = "TM-T20II", logo: Path | None = None,
 ) -> bytes:
     """ESC/POS bytes of one whole receipt (the printer port sends them in one job)."""
     from escpos.printer import Dummy  # imported on first print: its profile data is large
@@ -99,6 +112,8 @@ def build_receipt(
     columns = int(p.profile.profile_data["fonts"]["0"]["columns"])
     p.hw("INIT")
     p.charcode(CODE_PAGE)
+    if logo is not None:
+        p.image(_logo_image(logo, max_width=columns * 6), center=True)
     p.set(align="center", bold=True, double_height=True, double_width=True)
     p.text(_wrap(kiosk_name, columns // 2))
     p.set(align="center", bold=True, normal_textsize=True)

@@ -19,6 +19,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 from cryptography import x509
@@ -104,13 +105,14 @@ class PrintOutcome:
 class Shell:
     def __init__(
         self, *, journey: Journey, hardware: Hardware, store: Store, enroller: Enroller, kiosk_name: str,
-        operators: tuple[str, ...] = (), clock=datetime.now,
+        operators: tuple[str, ...] = (), clock=datetime.now, kiosk_logo: Path | None = None,
     ) -> None:
         self.journey = journey
         self.hw = hardware
         self.store = store
         self.enroller = enroller
         self.kiosk_name = kiosk_name
+        self.kiosk_logo = kiosk_logo
         self.operators = set(operators)
         self.clock = clock
         self.events: queue.Queue = queue.Queue()
@@ -374,7 +376,7 @@ class Shell:
         data = build_receipt(
             kiosk_name=self.kiosk_name, enrollment_id=enrollment_id, reference=reference,
             activation_first_half=activation_first_half, language=language, printed_at=self.clock(),
-            profile=printer.profile,
+            profile=printer.profile, logo=self.kiosk_logo,
         )
         self.last_receipt = data
         try:
