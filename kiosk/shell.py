@@ -237,10 +237,8 @@ class Shell:
     def _maybe_check_printer(self) -> None:
         if not self.printer_alert or time.monotonic() < self._next_printer_check:
             return
-        with self._lock:  # never between a commit and its own print: that receipt would come out twice
-            if self._in_flight or not self.events.empty():
-                return
-            self._in_flight += 1
+        if not self.is_idle:  # never between a commit and its own print: that receipt would come out twice
+            return
         self._next_printer_check = time.monotonic() + self.printer_check_s
 
         def run() -> None:
@@ -248,16 +246,10 @@ class Shell:
                 self.check_printer()
             except Exception as exc:  # noqa: BLE001 - a printer bug must not kill the kiosk
                 log.warning("printer check failed", extra={"error": type(exc).__name__})
-            finally:
-                with self._lock:
-                    self._in_flight -= 1
 
-        self._worker.submit(run)
+        self._on_worker(run)
 
     def _submit(self, effect) -> None:
-        with self._lock:
-            self._in_flight += 1
-
         def run() -> None:
             try:
                 outcome = self.execute(effect)
@@ -266,10 +258,23 @@ class Shell:
                 outcome = _failure_for(effect)
             if outcome is not None:
                 self.events.put(outcome)
-            with self._lock:
-                self._in_flight -= 1
 
-        self._worker.submit(run)
+        self._on_worker(run)
+
+    def _on_worker(self, job) -> None:
+        """Run ``job`` on the effects thread, counted in flight until it has finished (see ``is_idle``).
+        Jobs are only ever submitted from the UI thread, so checking ``is_idle`` first is race-free."""
+        with self._lock:
+            self._in_flight += 1
+
+        def counted() -> None:
+            try:
+                job()
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
+
+        self._worker.submit(counted)
 
     # -- effects ----------------------------------------------------------------------------------
     def execute(self, effect):
