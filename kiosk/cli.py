@@ -42,6 +42,7 @@ def cmd_demo(args) -> int:
 
 def cmd_run(args) -> int:
     from kiosk.app import KioskApp, build_shell
+    from kiosk.appliance.runner import run_supervised
     from kiosk.devices import Hardware
     from kiosk.logs import setup_logging
 
@@ -57,7 +58,7 @@ def cmd_run(args) -> int:
                   file=sys.stderr)
         app = KioskApp.create(shell, config, headless=False)
         try:
-            app.run_forever()
+            run_supervised(app)
         finally:
             app.close()
     return 0
@@ -116,11 +117,31 @@ def cmd_sync(args) -> int:
     with Store.open(config.db_path) as store:
         coordinator = SyncCoordinator(store, base_url=url)
         try:
+            if args.forever:
+                from kiosk.appliance.syncloop import sync_forever
+                from kiosk.logs import setup_logging
+
+                setup_logging()
+
+                sync_forever(coordinator, interval_s=args.interval)
+                return 0
             report = coordinator.deliver_due()
         finally:
             coordinator.close()
     print(f"delivered {len(report.delivered)}, failed {len(report.failed)}")
     return 0 if not report.failed else 1
+
+
+def cmd_housekeeping(args) -> int:
+    from kiosk.appliance.housekeeping import run_housekeeping
+    from kiosk.logs import setup_logging
+
+    setup_logging()
+    report = run_housekeeping(_config(args))
+    print(f"housekeeping: pruned {report.pruned} settled row(s), trimmed {report.log_trimmed_bytes} log bytes, "
+          f"database {'ok' if report.is_healthy else 'DAMAGED: ' + '; '.join(report.integrity_problems)}, "
+          f"{report.free_bytes // (1024 * 1024)} MiB free")
+    return 0 if report.is_healthy else 1
 
 
 def cmd_receipts(args) -> int:
@@ -228,7 +249,16 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="deliver due packets to the receiver now",
                           description="Deliver every packet whose backoff has elapsed, once.")
     sync.add_argument("--url", help="receiver base URL (default: receiver.url from the config)")
+    sync.add_argument("--forever", action="store_true",
+                      help="keep delivering: every --interval seconds (what sportello-sync.service runs)")
+    sync.add_argument("--interval", type=float, default=30.0, metavar="S",
+                      help="seconds between delivery rounds with --forever (default 30)")
     sync.set_defaults(func=cmd_sync)
+
+    housekeeping = sub.add_parser("housekeeping", help="daily maintenance (run by sportello-housekeeping.timer)",
+                                  description="Forget long-settled outbox rows, trim the log file, check the "
+                                  "database and report free disk space. Exits 1 when the database is damaged.")
+    housekeeping.set_defaults(func=cmd_housekeeping)
 
     receipts = sub.add_parser("receipts", help="receipts that were committed but never printed",
                               description="After a crash between commit and print, list or reprint those receipts.")

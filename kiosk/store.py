@@ -191,5 +191,21 @@ class Store:
         ).fetchone()
         return int(row[0]), row[1]
 
+    def prune_settled(self, *, before: str) -> int:
+        """Forget routing rows of enrollments settled (acknowledged, no packet, receipt printed) before ``before``."""
+        with self._writing("pruning settled enrollments") as db:
+            cursor = db.execute(
+                "DELETE FROM outbox WHERE status != 'queued' AND packet IS NULL AND print_pending_code IS NULL "
+                "AND delivered_at IS NOT NULL AND delivered_at < ?",
+                [before],
+            )
+            return cursor.rowcount
+
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own integrity check ([] when the database is sound); also checkpoints the WAL."""
+        rows = self._db.execute("PRAGMA integrity_check").fetchall()
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return [r[0] for r in rows if r[0] != "ok"]
+
     def applied_migrations(self) -> list[str]:
         return [m.name for m in migrations.applied(self._db)]

@@ -1,0 +1,1 @@
+"""The appliance: what makes the kiosk installable, observable and serviceable (systemd, doctor, metrics)."""
