@@ -60,7 +60,8 @@ class KioskApp:
             os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         from kiosk.ui.app import KioskUI
 
-        ui = KioskUI(size=(config.display.width, config.display.height), fullscreen=config.display.fullscreen)
+        d = config.display
+        ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm))
         ui.start()
         app = cls(shell, ui)
         app.render()

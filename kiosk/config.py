@@ -112,6 +112,8 @@ class DisplaySection(_Section):
     height: int = Field(default=800, ge=240)
     fullscreen: bool = False
     rotation: Literal[0, 90, 180, 270] = 0
+    width_mm: float = Field(default=217.0, gt=0)  # the visible area: touch targets and text sizes in mm
+    height_mm: float = Field(default=136.0, gt=0)
 
 
 class ReceiverSection(_Section):

@@ -17,6 +17,7 @@ place. A new ``Session`` object (a wipe) destroys every widget, so no citizen da
 from __future__ import annotations
 
 import copy
+import html
 import json
 import weakref
 from pathlib import Path
@@ -24,12 +25,15 @@ from typing import Any
 
 import pygame
 import pygame_gui
+from pygame_gui.core import ObjectID
+from pygame_gui.elements import UITextBox
 
 from kiosk.journey.events import Intent, UserIntent
 from kiosk.journey.screens import Screen
 from kiosk.journey.session import Session
-from kiosk.ui import chrome
-from kiosk.ui.builder import Builder, Built, Metrics
+from kiosk.ui import chrome, keyboard
+from kiosk.ui.builder import DEFAULT_PX_PER_MM, Builder, Built, Metrics
+from kiosk.ui.hints import hint_for
 from kiosk.ui.fonts import FontChoice, find_font
 from kiosk.ui.i18n import Translator
 from kiosk.ui.screens import module_for
@@ -46,12 +50,13 @@ SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widg
 
 class KioskUI:
     def __init__(self, *, size: tuple[int, int] = (1280, 800), fullscreen: bool = False,
-                 theme_path: str | Path | None = None) -> None:
+                 theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None) -> None:
         self.size = size
+        self.physical_mm = physical_mm  # the display's visible width and height; None: a 10.1" panel
         self.is_fullscreen = fullscreen
         self.theme_path = Path(theme_path) if theme_path else THEME
         self.surface: pygame.Surface | None = None
-        self.metrics = Metrics.for_size(size)
+        self.metrics = Metrics.for_size(size, px_per_mm=self.px_per_mm)
         self.font: FontChoice | None = None
         self._managers: dict[tuple[bool, bool], pygame_gui.UIManager] = {}
         self._backgrounds: dict[tuple[bool, bool], pygame.Color] = {}
@@ -64,6 +69,15 @@ class KioskUI:
         self._overlay = ""
         self._last_frame: Any = None
         self._clock: pygame.time.Clock | None = None
+        self._active_field = ""  # the field the on-screen keyboard types into
+        self._is_shifted = False
+        self._t = Translator("it")
+
+    @property
+    def px_per_mm(self) -> float:
+        if not self.physical_mm:
+            return DEFAULT_PX_PER_MM
+        return min(self.size[0] / self.physical_mm[0], self.size[1] / self.physical_mm[1])
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -74,7 +88,7 @@ class KioskUI:
         if self.is_fullscreen:
             pygame.mouse.set_visible(False)
         self.size = self.surface.get_size()
-        self.metrics = Metrics.for_size(self.size)
+        self.metrics = Metrics.for_size(self.size, px_per_mm=self.px_per_mm)
         self.font = find_font()
         self._clock = pygame.time.Clock()
         self._manager_for((False, False))
@@ -142,6 +156,7 @@ class KioskUI:
                                      if name not in SECRET_FIELDS})
         elif self._screen is not s.screen:
             self._saved_text = {}
+            self._active_field, self._is_shifted = "", False
         self._clear()
         self._mode = (s.is_large_text, s.is_high_contrast)
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
@@ -152,18 +167,21 @@ class KioskUI:
         s = view.session
         module = module_for(s.screen)
         extra = module.state_key(view) if hasattr(module, "state_key") else ()
+        keys = (self._active_field, self._is_shifted) if s.screen is self._screen else ("", False)
         return (s.screen, s.language, s.overlay, s.is_large_text, s.is_high_contrast, s.error, s.notice,
-                s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra)
+                s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra, keys)
 
     def _build(self, view: View) -> None:
         s = view.session
         t = Translator(s.language)
         fields = {k: v for k, v in s.fields.items()}
         saved = {**{k: v for k, v in self._saved_text.items() if k not in fields}, **fields}
-        self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0)
+        self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
+                                        px_per_mm=self.px_per_mm)
         b = Builder(self.manager, t, self.metrics, saved_text=saved,
                     has_check_mark=bool(self.font and self.font.has_check_mark),
-                    text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0)
+                    text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
+                    active_field=self._active_field, is_shifted=self._is_shifted)
         if s.overlay:
             overlays.build(b, view)
         else:
@@ -171,11 +189,37 @@ class KioskUI:
             title = module.title(view) if hasattr(module, "title") else module.TITLE
             chrome.top_bar(b, view)
             chrome.title(b, t(title))
-            area = chrome.messages(b, view, self.metrics.content())
+            if getattr(module, "HAS_KEYBOARD", False):  # messages go to the line under the fields
+                b.message = chrome.message_words(b, view)
+                area = self.metrics.content()
+            else:
+                area = chrome.messages(b, view, self.metrics.content())
             module.build(b, view, area)
             chrome.bottom_bar(b, view)
         self._built = b.out
+        self._t = t
+        self._active_field = b.out.keyboard_field
+        if not b.out.hint_message:
+            for name in b.out.hints:
+                self._update_hint(name)
 
+    def _update_hint(self, field_name: str) -> None:
+        label, entry = self._built.hints.get(field_name), self._built.entries.get(field_name)
+        if label is None or entry is None:
+            return
+        if self._built.hint_message:  # the citizen types again: the error gives way to the live hint
+            self._built.hint_message = ""
+            label.change_object_id(ObjectID(class_id="@hint", object_id="#hint"))
+        msgid, is_ok = hint_for(field_name, entry.get_text())
+        words = self._t(msgid) if msgid else ""
+        if words and is_ok:
+            words = ("✓  " if self.font and self.font.has_check_mark else "OK  ") + words
+        if isinstance(label, UITextBox):
+            words = html.escape(words)
+            if label.html_text != words:
+                label.set_text(words)
+        elif label.text != words:
+            label.set_text(words)
     def _clear(self) -> None:
         for element in self._built.elements:
             element.kill()
@@ -190,6 +234,7 @@ class KioskUI:
         self._saved_text = {}
         self._key = None
         self._screen = None
+        self._active_field, self._is_shifted = "", False
 
     def _update_dynamic(self, view: View) -> None:
         dyn = self._built.dynamic
@@ -223,6 +268,8 @@ class KioskUI:
         for event in events:
             event = self._from_touch(event)
             if event is not None:
+                if event.type == pygame.MOUSEBUTTONDOWN:
+                    self._touched(event.pos)
                 manager.process_events(event)
         out: list[UserIntent] = []
         # pygame-gui reports presses and edits by posting events: take them now, leave the rest queued.
@@ -244,8 +291,36 @@ class KioskUI:
             return None
         return event
 
+    def _touched(self, pos: tuple[int, int]) -> None:
+        """A touch on a field makes it the one the on-screen keyboard types into."""
+        for name, entry in self._built.entries.items():
+            if entry.alive() and entry.rect.collidepoint(pos) and name in self._built.layouts:
+                self._active_field = name
+                return
+
+    def _key_pressed(self, key: keyboard.Key) -> list[UserIntent]:
+        if key.action == "shift":
+            self._is_shifted = not self._is_shifted  # the keyboard is rebuilt with the other case
+            return []
+        name = self._built.keyboard_field
+        entry = self._built.entries.get(name)
+        if entry is None:
+            return []
+        old = entry.get_text()
+        new = keyboard.apply(key, old, layout=self._built.keyboard_layout, is_shifted=self._is_shifted,
+                             max_length=self._built.max_lengths.get(name, 0))
+        if new == old:
+            return []
+        entry.set_text(new)
+        entry.edit_position = len(new)
+        self._update_hint(name)
+        return [UserIntent(Intent.SET_FIELD, new, name)]
+
     def _intents_from(self, event: pygame.event.Event) -> list[UserIntent]:
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
+            key = self._built.keys.get(event.ui_element)
+            if key is not None:
+                return self._key_pressed(key)
             action = self._built.actions.get(event.ui_element)
             return [action] if action is not None else []
         names = {entry: name for name, entry in self._built.entries.items()}
@@ -253,6 +328,7 @@ class KioskUI:
         if name is None:
             return []
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED:
+            self._update_hint(name)
             return [UserIntent(Intent.SET_FIELD, event.ui_element.get_text(), name)]
         return [UserIntent(Intent.NEXT)]  # Enter on a physical keyboard
 

@@ -8,6 +8,7 @@ the intents and the entries, and kills everything in ``clear``.
 from __future__ import annotations
 
 import html
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from kiosk.journey.events import Intent, UserIntent
 from kiosk.ui.i18n import Translator
 
 BUTTON_PADDING = 36  # horizontal room a button's text needs besides itself
-MIN_TOUCH = 90
+MIN_TOUCH_MM = 9.0  # EN 301 549 / WCAG 2.2 target size for a public touchscreen
+DEFAULT_PX_PER_MM = 1280 / 217.0  # a 10.1" 1280x800 panel
 
 
 @dataclass
@@ -38,16 +40,20 @@ class Metrics:
     margin: int = 0
     gap: int = 0
     button_h: int = 0
-    text_factor: float = 1.0  # 1.25 in large-text mode: wide buttons grow with their words
+    text_factor: float = 1.0  # large-text mode: wide buttons grow with their words
+    px_per_mm: float = DEFAULT_PX_PER_MM  # from the display's configured physical size
+    min_touch: int = 0  # MIN_TOUCH_MM in pixels
 
     @classmethod
-    def for_size(cls, size: tuple[int, int], *, text_factor: float = 1.0) -> Metrics:
+    def for_size(cls, size: tuple[int, int], *, text_factor: float = 1.0,
+                 px_per_mm: float = DEFAULT_PX_PER_MM) -> Metrics:
         w, h = size
         s = max(0.75, h / 800)
-        m = cls(w, h, s, text_factor=text_factor)
+        m = cls(w, h, s, text_factor=text_factor, px_per_mm=px_per_mm)
+        m.min_touch = math.ceil(MIN_TOUCH_MM * px_per_mm)
         m.bar_h, m.title_h, m.bottom_h = round(104 * s), round(78 * s), round(124 * s)
         m.margin, m.gap = round(28 * s), round(16 * s)
-        m.button_h = max(MIN_TOUCH, round(100 * s))
+        m.button_h = max(m.min_touch, round(100 * s))
         return m
 
     def content(self) -> pygame.Rect:
@@ -62,17 +68,28 @@ class Built:
     actions: dict[Any, UserIntent] = field(default_factory=dict)
     entries: dict[str, UITextEntryLine] = field(default_factory=dict)  # field name -> entry
     dynamic: dict[str, Any] = field(default_factory=dict)  # elements updated every frame (camera, countdown)
+    keys: dict[Any, Any] = field(default_factory=dict)  # on-screen keyboard button -> keyboard.Key
+    keyboard_field: str = ""  # the field the on-screen keyboard types into
+    keyboard_layout: str = ""
+    layouts: dict[str, str] = field(default_factory=dict)  # field name -> its keyboard layout
+    max_lengths: dict[str, int] = field(default_factory=dict)
+    hints: dict[str, Any] = field(default_factory=dict)  # field name -> its live validation label
+    hint_message: str = ""  # an error or notice shown in the hint line until the citizen types
 
 
 class Builder:
     def __init__(
         self, manager: pygame_gui.UIManager, t: Translator, metrics: Metrics, *,
         saved_text: dict[str, str], has_check_mark: bool, text_factor: float = 1.0,
+        active_field: str = "", is_shifted: bool = False,
     ) -> None:
         self.manager, self.t, self.m = manager, t, metrics
         self.text_factor = text_factor  # 1.25 in large-text mode
         self.saved_text = saved_text
         self.has_check_mark = has_check_mark
+        self.active_field = active_field  # the field the citizen last touched (the keyboard types there)
+        self.is_shifted = is_shifted
+        self.message: tuple[str, str] = ("", "")  # a typing screen's error or notice, for its hint line
         self.out = Built()
 
     # -- helpers ----------------------------------------------------------------------------------
@@ -99,7 +116,7 @@ class Builder:
         kind: str = "", is_enabled: bool = True,
     ) -> UIButton:
         rect = pygame.Rect(rect)
-        rect.w, rect.h = max(rect.w, MIN_TOUCH), max(rect.h, MIN_TOUCH)
+        rect.w, rect.h = max(rect.w, self.m.min_touch), max(rect.h, self.m.min_touch)
         button = UIButton(rect, text, self.manager, object_id=self._oid(kind, element_id))
         if self.text_width(button, text) + BUTTON_PADDING > rect.w:  # too long: a smaller font
             button.kill()
@@ -132,6 +149,7 @@ class Builder:
 
     def entry(
         self, field_name: str, rect: pygame.Rect, *, initial: str = "", is_masked: bool = False, max_length: int = 0,
+        layout: str = "",
     ) -> UITextEntryLine:
         text = self.saved_text.get(field_name, initial)
         entry = UITextEntryLine(pygame.Rect(rect), self.manager, object_id=self._oid("", "field:" + field_name),
@@ -141,6 +159,9 @@ class Builder:
         if max_length:
             entry.set_text_length_limit(max_length)
         self.out.entries[field_name] = entry
+        self.out.max_lengths[field_name] = max_length
+        if layout:
+            self.out.layouts[field_name] = layout
         return self._keep(entry, "field:" + field_name)
 
     def image(self, surface: pygame.Surface, rect: pygame.Rect, *, element_id: str = "") -> UIImage:

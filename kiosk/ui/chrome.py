@@ -65,6 +65,18 @@ def messages(b: Builder, view: View, area: pygame.Rect) -> pygame.Rect:
     return col.rest()
 
 
+def message_words(b: Builder, view: View) -> tuple[str, str]:
+    """The one message a typing screen shows in its hint line: (words, theme class) or ("", "")."""
+    s = view.session
+    if s.error:
+        return (("⚠  " if b.has_check_mark else "! ") + b.t.message(s.error)), "@hint_error"
+    if s.is_busy:
+        return b.t("Un momento, sto lavorando…"), "@hint_notice"
+    if s.notice:
+        return b.t.message(s.notice), "@hint_notice"
+    return "", ""
+
+
 def bottom_bar(b: Builder, view: View) -> None:
     m, s, t = b.m, view.session, b.t
     y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2

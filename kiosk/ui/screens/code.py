@@ -7,9 +7,10 @@ import pygame
 from kiosk.journey.events import Intent
 from kiosk.journey.screens import Screen
 from kiosk.ui.builder import Builder, Column, intent, primary
-from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.screens.fields import FieldSpec, typing_area
 from kiosk.ui.view import View
 
+HAS_KEYBOARD = True
 TITLE = "Scrivi il codice che ti abbiamo mandato"
 
 
@@ -21,9 +22,8 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     sent = t("Ti abbiamo mandato un codice via email a:") if is_email else t("Ti abbiamo mandato un codice via SMS al:")
     col = Column(area, m.gap)
     col.add(lambda r: b.text(f"{sent}  {where}", r))
-    rest = field_grid(b, col.rest(), [FieldSpec(name, "Codice", "da 4 a 8 cifre", s.fields.get(name, ""),
-                                                max_length=8)])
+    rest = typing_area(b, col.rest(), [FieldSpec(name, "Codice", "", s.fields.get(name, ""), max_length=8,
+                                                 keyboard="digits")])
     row = Column(rest, m.gap).take(m.button_h)
-    b.button("choose:later", t("Non mi arriva: lo verifico dopo"), pygame.Rect(row.left, row.top, round(560 * m.scale),
-                                                                              row.h), intent(Intent.CHOOSE, "later"))
+    b.button("choose:later", t("Non mi arriva: lo verifico dopo"), row, intent(Intent.CHOOSE, "later"))
     primary(b, "next", t("Avanti") + "  ›", intent(Intent.NEXT))

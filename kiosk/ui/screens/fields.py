@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import pygame
 
 from kiosk.ui.builder import Builder
+from kiosk.ui.hints import has_live_hint
 
 
 @dataclass(frozen=True)
@@ -17,6 +18,7 @@ class FieldSpec:
     initial: str = ""
     is_masked: bool = False
     max_length: int = 0
+    keyboard: str = ""  # the on-screen keyboard layout for this field (kiosk.ui.keyboard.LAYOUTS)
 
 
 def field_grid(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns: int = 1) -> pygame.Rect:
@@ -24,7 +26,7 @@ def field_grid(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns
     m, s = b.m, b.m.scale
     if columns == 1 and len(specs) >= 3:
         return _inline(b, area, specs)
-    label_h, entry_h = round(44 * s), max(90, round(92 * s))
+    label_h, entry_h = round(44 * s), max(m.min_touch, round(92 * s))
     row_h = label_h + entry_h + round(22 * s)
     col_w = (area.w - (columns - 1) * m.gap * 2) // columns
     for i, spec in enumerate(specs):
@@ -34,15 +36,16 @@ def field_grid(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns
         b.label(words, pygame.Rect(x, y, col_w, label_h), element_id=f"label:{spec.name}",
                 smaller="@field_label_small")
         b.entry(spec.name, pygame.Rect(x, y + label_h, col_w, entry_h), initial=spec.initial,
-                is_masked=spec.is_masked, max_length=spec.max_length)
+                is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
     rows = (len(specs) + columns - 1) // columns
     top = area.top + rows * row_h
     return pygame.Rect(area.left, top, area.w, max(0, area.bottom - top))
 
 
-def _inline(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame.Rect:
+def _inline(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, entry_h: int = 0, gap: int = 0) -> pygame.Rect:
     m = b.m
-    entry_h = max(90, round(92 * m.scale))
+    entry_h = entry_h or max(m.min_touch, round(92 * m.scale))
+    gap = gap or m.gap
     label_w = round(area.w * 0.36)
     y = area.top
     for spec in specs:
@@ -50,6 +53,68 @@ def _inline(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame.Rec
         b.label(words, pygame.Rect(area.left, y, label_w - m.gap, entry_h), element_id=f"label:{spec.name}",
                 smaller="@field_label_small")
         b.entry(spec.name, pygame.Rect(area.left + label_w, y, area.w - label_w, entry_h), initial=spec.initial,
-                is_masked=spec.is_masked, max_length=spec.max_length)
-        y += entry_h + m.gap
+                is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
+        y += entry_h + gap
     return pygame.Rect(area.left, y, area.w, max(0, area.bottom - y))
+
+
+def active_spec(b: Builder, specs: list[FieldSpec]) -> FieldSpec:
+    """The field the keyboard types into: the one last touched, else the first still empty."""
+    for spec in specs:
+        if spec.name == b.active_field:
+            return spec
+    for spec in specs:
+        if not b.saved_text.get(spec.name, spec.initial):
+            return spec
+    return specs[0]
+
+
+def typing_area(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame.Rect:
+    """Fields, the live hint and the on-screen keyboard; returns the space left for other words.
+
+    A numeric pad sits on the right with the fields on the left; a full keyboard takes the lower part
+    with the fields in compact rows above it.
+    """
+    from kiosk.ui import keyboard
+
+    m = b.m
+    active = active_spec(b, specs)
+    hint_h = round(40 * m.scale)
+    if active.keyboard in keyboard.NUMERIC:
+        pad_w = keyboard.numeric_width(m, active.keyboard)
+        left = pygame.Rect(area.left, area.top, area.w - pad_w - m.gap * 2, area.h)
+        rest = field_grid(b, left, specs)
+        if has_live_hint(active.name):
+            hint_h = round(112 * m.scale)  # up to three wrapped lines beside the pad
+            _hint(b, active.name, pygame.Rect(rest.left, rest.top, rest.w, hint_h), is_wrapped=True)
+        elif b.message[0]:  # a PIN: no live hint, only the screen's message, as tall as its words
+            hint_h = _hint(b, active.name, pygame.Rect(rest.left, rest.top, rest.w, -1), is_wrapped=True)
+        else:
+            hint_h = -m.gap
+        pad = pygame.Rect(left.right + m.gap * 2, area.top, area.right - left.right - m.gap * 2, area.h)
+        keyboard.place(b, pad, field_name=active.name, layout=active.keyboard, is_shifted=b.is_shifted)
+        return pygame.Rect(rest.left, rest.top + hint_h + m.gap, rest.w, max(0, rest.bottom - rest.top - hint_h - m.gap))
+    rows = keyboard.rows_for(active.keyboard)
+    gap = keyboard.key_gap(m)
+    entry_h = max(m.min_touch, round((64 if len(specs) == 1 else 56) * m.scale))
+    row_gap = m.gap if len(specs) == 1 else gap
+    board_h = min(len(rows) * round(66 * m.scale) + (len(rows) - 1) * gap,
+                  area.h - len(specs) * (entry_h + row_gap) - hint_h - gap)
+    fields = pygame.Rect(area.left, area.top, area.w, area.h - board_h - hint_h - gap)
+    rest = _inline(b, fields, specs, entry_h=entry_h, gap=row_gap)
+    _hint(b, active.name, pygame.Rect(rest.left, rest.top, rest.w, hint_h))
+    board = pygame.Rect(area.left, area.bottom - board_h, area.w, board_h)
+    keyboard.place(b, board, field_name=active.name, layout=active.keyboard, is_shifted=b.is_shifted)
+    return pygame.Rect(area.left, area.bottom, area.w, 0)
+
+
+def _hint(b: Builder, field_name: str, rect: pygame.Rect, *, is_wrapped: bool = False) -> int:
+    """The line under the fields: the screen's error or notice first, then the live hint while typing."""
+    words, kind = b.message
+    if is_wrapped:
+        label = b.text(words, rect, kind=kind or "@hint", element_id="hint")
+    else:
+        label = b.label(words, rect, kind=kind or "@hint", element_id="hint", smaller=kind + "_small" if kind else "")
+    b.out.hints[field_name] = label
+    b.out.hint_message = words
+    return label.rect.h

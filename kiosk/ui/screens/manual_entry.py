@@ -6,17 +6,19 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, intent, primary
-from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.screens.fields import FieldSpec, typing_area
 from kiosk.ui.view import View
 
+HAS_KEYBOARD = True
 TITLE = "Scrivi i tuoi dati"
 
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     f = view.session.fields
-    field_grid(b, area, [
-        FieldSpec("codice_fiscale", "Codice fiscale", "16 caratteri", f.get("codice_fiscale", ""), max_length=16),
-        FieldSpec("surname", "Cognome", initial=f.get("surname", "")),
-        FieldSpec("given_name", "Nome", initial=f.get("given_name", "")),
+    typing_area(b, area, [
+        FieldSpec("codice_fiscale", "Codice fiscale", "16 caratteri", f.get("codice_fiscale", ""), max_length=16,
+                  keyboard="code"),
+        FieldSpec("surname", "Cognome", initial=f.get("surname", ""), max_length=60, keyboard="name"),
+        FieldSpec("given_name", "Nome", initial=f.get("given_name", ""), max_length=60, keyboard="name"),
     ])
     primary(b, "next", b.t("Avanti") + "  ›", intent(Intent.NEXT))

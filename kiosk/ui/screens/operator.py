@@ -6,9 +6,10 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, Column, intent, primary
-from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.screens.fields import FieldSpec, typing_area
 from kiosk.ui.view import View
 
+HAS_KEYBOARD = True
 TITLE = "Riconoscimento da parte di un operatore"
 
 
@@ -22,8 +23,8 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     if not s.operator_id:
         col.add(lambda r: b.text(t("Abbiamo chiamato un operatore: arriva tra poco. Tieni pronto il documento."),
                                  r, kind="@card"))
-        field_grid(b, col.rest(), [FieldSpec("operator_pin", "Solo per l'operatore: PIN operatore",
-                                             is_masked=True, max_length=8)])
+        typing_area(b, col.rest(), [FieldSpec("operator_pin", "Solo per l'operatore: PIN operatore",
+                                             is_masked=True, max_length=8, keyboard="digits")])
         primary(b, "next", t("Accedi") + "  ›", intent(Intent.NEXT))
         return
     col.add(lambda r: b.text(t("Operatore: confronta la persona con il documento e con la foto. "

@@ -6,9 +6,10 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, Column, intent, primary
-from kiosk.ui.screens.fields import FieldSpec, field_grid
+from kiosk.ui.screens.fields import FieldSpec, typing_area
 from kiosk.ui.view import View
 
+HAS_KEYBOARD = True
 TITLE = "Scrivi il PIN della tessera sanitaria"
 
 
@@ -18,12 +19,11 @@ def state_key(view: View) -> tuple:
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     s, t, m = view.session, b.t, b.m
-    col = Column(area, m.gap)
-    rest = field_grid(b, pygame.Rect(area.left, area.top, min(area.w, round(640 * m.scale)), area.h),
-                      [FieldSpec("pin", "PIN", "da 5 a 8 cifre", is_masked=True, max_length=8)])
-    col.y = rest.top
+    rest = typing_area(b, area,
+                      [FieldSpec("pin", "PIN", "da 5 a 8 cifre", is_masked=True, max_length=8, keyboard="digits")])
+    col = Column(rest, m.gap)
     if s.pin_tries_left is not None:
-        col.add(lambda r: b.text(t("Tentativi rimasti: {n}").format(n=s.pin_tries_left), r, kind="@card",
+        col.add(lambda r: b.text(t("Tentativi rimasti: {n}").format(n=s.pin_tries_left), r, kind="@body",
                                  element_id="tries"))
     col.add(lambda r: b.text(t("Nessuno vede il PIN: non lo salviamo. Per sicurezza ci fermiamo prima "
                                "che la tessera si blocchi."), r))

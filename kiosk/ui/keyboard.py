@@ -1,0 +1,181 @@
+"""The large on-screen keyboard: layouts as data, what each key does to the text, and its buttons.
+
+pygame-gui has no on-screen keyboard. A screen that asks for typing places one under its fields with
+``place``; the keys are ordinary buttons, so mouse, finger and the size rule work as for any button.
+A key never calls the application: ``KioskUI`` looks the pressed button up in ``Built.keys``, edits the
+active field with ``apply`` and reports ``SET_FIELD`` like typing on a physical keyboard would.
+
+Layouts (``FieldSpec.keyboard``):
+
+- ``email``: lower-case letters, digits, ``@ . - _`` and whole-domain keys (gmail.com, libero.it …);
+- ``phone``: a numeric pad with a ``+39`` key that adds or removes the Italian prefix;
+- ``name``: capital letters with the Italian accented ones and the apostrophe; words start upper-case;
+- ``code``: the codice fiscale (capital letters and digits); ``digits``: codes and PINs; ``date``;
+- ``text``: letters, digits and spaces (document number, issuer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+from kiosk.ui.builder import Builder
+
+ITALIAN_PREFIX = "+39"
+EMAIL_DOMAINS = ("gmail.com", "libero.it", "virgilio.it", "outlook.it")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key: ``label`` on the button, ``text`` it types; ``action`` for the keys that do something else."""
+
+    label: str
+    text: str = ""
+    action: str = ""  # "" types text; "backspace", "clear", "shift", "prefix"
+    width: float = 1.0  # in key units
+
+    @property
+    def key_id(self) -> str:
+        return "key:" + (self.action or self.text)
+
+    @property
+    def is_secret_safe(self) -> bool:
+        """Keys whose name may be spoken even on a PIN screen (they carry no digit)."""
+        return bool(self.action)
+
+
+def _chars(row: str, *, width: float = 1.0) -> list[Key]:
+    return [Key(c, c, width=width) for c in row]
+
+
+BACKSPACE = Key("⌫", action="backspace", width=1.6)
+CLEAR = Key("Cancella tutto", action="clear", width=3.0)  # msgid: the label is translated
+SHIFT = Key("⇧", action="shift", width=1.6)
+SPACE = Key("␣", " ", width=4.0)
+
+LAYOUTS: dict[str, list[list[Key]]] = {
+    "email": [
+        _chars("1234567890"),
+        _chars("qwertyuiop") + [Key("@", "@", width=1.2)],
+        _chars("asdfghjkl") + [Key(".", "."), Key("-", "-")],
+        _chars("zxcvbnm") + [Key("_", "_"), BACKSPACE],
+        [Key(d, d, width=2.4) for d in EMAIL_DOMAINS] + [CLEAR],
+    ],
+    "phone": [
+        _chars("123"), _chars("456"), _chars("789"),
+        [Key("+", "+"), Key("0", "0"), Key("⌫", action="backspace")],
+        [Key(ITALIAN_PREFIX, action="prefix"), Key(CLEAR.label, action="clear", width=2.0)],
+    ],
+    "digits": [_chars("123"), _chars("456"), _chars("789"), [Key("0", "0"), Key("⌫", action="backspace", width=2.0)],
+               [Key(CLEAR.label, action="clear", width=3.0)]],
+    "date": [_chars("123"), _chars("456"), _chars("789"), [Key("/", "/"), Key("0", "0"), Key("⌫", action="backspace")]],
+    "name": [
+        _chars("QWERTYUIOP") + _chars("ÈÉ"),
+        _chars("ASDFGHJKL") + _chars("ÀÌ"),
+        _chars("ZXCVBNM") + [Key("'", "'"), Key("-", "-")] + _chars("ÒÙ"),
+        [SHIFT, SPACE, CLEAR, BACKSPACE],
+    ],
+    "code": [
+        _chars("1234567890"),
+        _chars("QWERTYUIOP"),
+        _chars("ASDFGHJKL"),
+        _chars("ZXCVBNM") + [CLEAR, BACKSPACE],
+    ],
+    "text": [
+        _chars("1234567890"),
+        _chars("QWERTYUIOP") + _chars("ÈÉ"),
+        _chars("ASDFGHJKL") + _chars("ÀÌ"),
+        _chars("ZXCVBNM") + [Key("'", "'"), Key("-", "-"), Key(".", ".")] + _chars("ÒÙ"),
+        [SHIFT, SPACE, CLEAR, BACKSPACE],
+    ],
+}
+PLAIN_LABELS = {"⌫": "<-", "⇧": "Aa", "␣": "___"}  # when the font has no such symbols
+NUMERIC_UNIT = 140  # px at scale 1: a numeric key is never wider
+NUMERIC = frozenset({"phone", "digits", "date"})
+
+
+def apply(key: Key, text: str, *, layout: str, is_shifted: bool = False, max_length: int = 0) -> str:
+    """The field's text after pressing ``key`` (typing always goes at the end, like on a form)."""
+    if key.action == "backspace":
+        return text[:-1]
+    if key.action == "clear":
+        return ""
+    if key.action == "prefix":
+        body = text.replace(" ", "")
+        if body.startswith(ITALIAN_PREFIX):
+            return body[len(ITALIAN_PREFIX):]
+        return ITALIAN_PREFIX + (body[1:] if body.startswith("+") else body)
+    if key.action:
+        return text  # shift changes the keyboard, not the text
+    typed = key.text
+    if layout == "email" and typed in EMAIL_DOMAINS:  # a domain key completes the part after the @
+        local = text.split("@", 1)[0]
+        new = f"{local}@{typed}"
+        return new if not max_length or len(new) <= max_length else text
+    if layout in ("name", "text") and typed.isalpha():
+        at_word_start = not text or text[-1] in " '-"
+        if layout == "name":
+            typed = typed.upper() if at_word_start != is_shifted else typed.lower()
+        else:
+            typed = typed.lower() if is_shifted else typed.upper()
+    new = text + typed
+    if max_length and len(new) > max_length:
+        return text
+    return new
+
+
+def rows_for(layout: str) -> list[list[Key]]:
+    try:
+        return LAYOUTS[layout]
+    except KeyError:
+        raise ValueError(f"no keyboard layout {layout!r}; there are {sorted(LAYOUTS)}") from None
+
+
+def key_gap(m) -> int:
+    return max(6, round(8 * m.scale))
+
+
+def numeric_width(m, layout: str) -> int:
+    """How wide a numeric pad is: three keys and their gaps (wider rows use the same units)."""
+    rows = rows_for(layout)
+    units = max(sum(k.width for k in row) for row in rows)
+    n = max(len(row) for row in rows)
+    return round(units * NUMERIC_UNIT * m.scale + (n - 1) * key_gap(m))
+
+
+def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shifted: bool = False) -> pygame.Rect:
+    """The keys of ``layout`` centred in ``rect`` from its top; returns the rect they take."""
+    m = b.m
+    rows = rows_for(layout)
+    gap = key_gap(m)
+    tallest = round((96 if layout in NUMERIC else 72) * m.scale)
+    h = max(m.min_touch, min(tallest, (rect.h - (len(rows) - 1) * gap) // len(rows)))
+    units = max(sum(k.width for k in row) for row in rows)
+    n_max = max(len(row) for row in rows)
+    unit = (rect.w - (n_max - 1) * gap) / units
+    if layout in NUMERIC:
+        unit = min(unit, round(NUMERIC_UNIT * m.scale))
+    unit = max(unit, m.min_touch)
+    top = rect.top
+    used = pygame.Rect(rect.left, rect.top, 0, 0)
+    for r, row in enumerate(rows):
+        row_w = sum(k.width for k in row) * unit + (len(row) - 1) * gap
+        x = rect.left + (rect.w - row_w) / 2
+        y = top + r * (h + gap)
+        for key in row:
+            w = key.width * unit
+            label = key.label if b.has_check_mark else PLAIN_LABELS.get(key.label, key.label)
+            if key.action == "clear":
+                label = b.t(key.label)
+            elif key.action == "shift":
+                label = "abc" if is_shifted else label
+            elif layout == "name" and key.text.isalpha() and is_shifted:
+                label = key.label.lower()
+            button = b.button(key.key_id, label, pygame.Rect(round(x), y, round(w), h), None,
+                              kind="@key_on" if key.action == "shift" and is_shifted else "@key")
+            b.out.keys[button] = key
+            used.union_ip(button.rect)
+            x += w + gap
+    b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
+    return used
