@@ -132,6 +132,17 @@ def cmd_sync(args) -> int:
     return 0 if not report.failed else 1
 
 
+def cmd_doctor(args) -> int:
+    from kiosk.appliance.doctor import format_plain, run_doctor
+
+    report = run_doctor(_config(args), timeout=args.timeout)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(format_plain(report))
+    return 0 if report.is_healthy else 1
+
+
 def cmd_housekeeping(args) -> int:
     from kiosk.appliance.housekeeping import run_housekeeping
     from kiosk.logs import setup_logging
@@ -254,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--interval", type=float, default=30.0, metavar="S",
                       help="seconds between delivery rounds with --forever (default 30)")
     sync.set_defaults(func=cmd_sync)
+
+    doctor = sub.add_parser("doctor", help="check every device, the clock, network, receiver, disk and backlog",
+                            description="Check the card reader (and a card if one is inserted), camera frames and "
+                            "focus, printer and paper, GPIO panel, touchscreen, clock (a Pi has no RTC), network, "
+                            "the receiver's reachability and certificate, disk space, the backlog against the freeze "
+                            "rules, the database and the keys. Exit 0 when healthy (warnings allowed), 1 when a "
+                            "check fails. Stop sportello-kiosk first, or use the on-screen service mode, when the "
+                            "devices are busy.")
+    doctor.add_argument("--json", action="store_true", help="machine-readable report: {healthy, checks: [...]}")
+    doctor.add_argument("--timeout", type=float, default=5.0, metavar="S", help="network timeout (default 5 s)")
+    doctor.set_defaults(func=cmd_doctor)
 
     housekeeping = sub.add_parser("housekeeping", help="daily maintenance (run by sportello-housekeeping.timer)",
                                   description="Forget long-settled outbox rows, trim the log file, check the "
