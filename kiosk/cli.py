@@ -58,7 +58,7 @@ def cmd_run(args) -> int:
                   file=sys.stderr)
         app = KioskApp.create(shell, config, headless=False)
         try:
-            run_supervised(app)
+            run_supervised(app, config=config)
         finally:
             app.close()
     return 0

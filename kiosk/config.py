@@ -125,6 +125,36 @@ class OperatorsSection(_Section):
     codici_fiscali: tuple[str, ...] = ()
 
 
+class PanelSection(_Section):
+    """BCM GPIO numbers of the panel's parts (``hardware.panel``); leave a key out when the part is absent."""
+
+    help_button: int | None = Field(default=17, ge=0, le=53)
+    help_led: int | None = Field(default=27, ge=0, le=53)
+    status_led_red: int | None = Field(default=22, ge=0, le=53)
+    status_led_green: int | None = Field(default=23, ge=0, le=53)
+    buzzer: int | None = Field(default=None, ge=0, le=53)  # beeps when the help button calls staff
+    tamper_switch: int | None = Field(default=24, ge=0, le=53)
+    headphone_detect: int | None = Field(default=25, ge=0, le=53)
+    presence_sensor: int | None = Field(default=None, ge=0, le=53)  # wakes the screen
+
+
+class MetricsSection(_Section):
+    enabled: bool = True
+    port: int = Field(default=9466, ge=0, le=65535)  # Prometheus exporter on 127.0.0.1 (0: any free port)
+
+
+class ServiceSection(_Section):
+    """The on-screen service mode for technicians and the appliance's screen behaviour."""
+
+    technician_pin_hash: str = ""  # from `kiosk technician set-pin`; empty: no PIN login
+    technician_cards: tuple[str, ...] = ()  # codici fiscali of technicians whose CNS opens service mode
+    lockout_after: int = Field(default=5, ge=1)  # wrong PINs in a row before a lockout
+    lockout_minutes: float = Field(default=15, gt=0)
+    screen_saver_after_s: float = Field(default=300, ge=0)  # idle welcome screen dims; 0: never
+    quiet_hours: str = Field(default="", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")
+    usb_export_dir: Path = Path("/media/sportello")  # where a mounted USB stick receives exported packets
+
+
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
         extra="forbid", frozen=True, env_prefix="SPORTELLO_", env_nested_delimiter="__"
@@ -137,6 +167,9 @@ class Config(BaseSettings):
     display: DisplaySection = DisplaySection()
     receiver: ReceiverSection = ReceiverSection()
     operators: OperatorsSection = OperatorsSection()
+    panel: PanelSection = PanelSection()
+    metrics: MetricsSection = MetricsSection()
+    service: ServiceSection = ServiceSection()
 
     @classmethod
     def settings_customise_sources(

@@ -25,7 +25,7 @@ class Hardware:
             card_reader=registry.create("card", hw.card_reader),
             camera=registry.create("camera", hw.camera),
             printer=registry.create("printer", hw.printer, **_printer_options(config)),
-            panel=registry.create("panel", hw.panel),
+            panel=registry.create("panel", hw.panel, **_panel_options(config)),
         )
 
     def devices(self) -> list:
@@ -58,3 +58,12 @@ class Hardware:
 def _printer_options(config) -> dict:
     printer = getattr(config, "printer", None)  # test doubles may carry only a hardware section
     return printer.options(config.hardware.printer) if printer is not None else {}
+
+
+def _panel_options(config) -> dict:
+    section = getattr(config, "panel", None)  # test doubles may carry only a hardware section
+    if section is None:
+        return {}
+    from hardware.panel.port import PanelPins
+
+    return {"pins": PanelPins(**section.model_dump())}
