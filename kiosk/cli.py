@@ -66,7 +66,7 @@ def cmd_run(args) -> int:
 
 def cmd_receiver(args) -> int:
     from kiosk.receiver import inspect as receiver_inspect
-    from kiosk.receiver.keys import init_data_dir, trust_kiosk
+    from kiosk.receiver.keys import init_data_dir, operator_token, trust_kiosk
 
     data = Path(args.data)
     if args.receiver_command == "show":
@@ -81,11 +81,29 @@ def cmd_receiver(args) -> int:
         trust_kiosk(data, args.kiosk_id, Path(args.public_key).read_bytes())
         print(f"kiosk {args.kiosk_id} trusted")
         return 0
-    from kiosk.receiver.server import serve_forever
+    if args.receiver_command == "decide":
+        from kiosk.receiver.decisions import Decisions
+        from kiosk.receiver.keys import database_path
+        from kiosk.receiver.storage import PacketStore
+
+        if not database_path(data).exists():
+            raise KioskError(f"no receiver database in {data}")
+        with PacketStore(database_path(data)) as store:
+            record = Decisions(store).decide(args.enrollment_id, args.decision, reasons=args.reason or [])
+        reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
+        print(f"enrollment {record.enrollment_id} (reference {record.reference}): {record.status}{reasons}")
+        return 0
+    from kiosk.receiver.server import ServerTls, serve_forever
 
     key_id = init_data_dir(data)
-    print(f"receiver on http://{args.host}:{args.port} (key id {key_id}, data {data})", flush=True)
-    serve_forever(data, host=args.host, port=args.port)
+    tls_files = (args.tls_cert, args.tls_key, args.client_ca)
+    if any(tls_files) and not all(tls_files):
+        raise KioskError("TLS needs all of --tls-cert, --tls-key and --client-ca")
+    tls = ServerTls(Path(args.tls_cert), Path(args.tls_key), Path(args.client_ca)) if all(tls_files) else None
+    scheme = "https (client certificates required)" if tls else "http (no TLS: for local experiments only)"
+    print(f"receiver on {args.host}:{args.port} over {scheme} (key id {key_id}, data {data}; operator token in "
+          f"{data / 'keys' / 'operator.token'})", flush=True)
+    serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data))
     return 0
 
 
@@ -208,6 +226,12 @@ def cmd_config_check(args) -> int:
     return 0
 
 
+def _rejection_reasons() -> list[str]:
+    from kiosk.domain.outcome import REJECTION_REASONS
+
+    return list(REJECTION_REASONS)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
@@ -234,11 +258,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     receiver = sub.add_parser("receiver", help="run or inspect the reference receiver",
-                              description="Without a subcommand: serve the reference receiver (PUT /v1/packets/{id}, "
-                              "GET /v1/packets/{id}/status, GET /healthz) with its keys and database in --data.")
+                              description="Without a subcommand: serve the reference receiver (the API in "
+                              "kiosk/receiver/openapi.json, also served at /openapi.json) with its keys and database "
+                              "in --data. With --tls-cert/--tls-key/--client-ca it speaks HTTPS and requires kiosk "
+                              "client certificates signed by that CA. The operator API's bearer token is created in "
+                              "DATA/keys/operator.token.")
     receiver.add_argument("--data", default="var/receiver", metavar="DIR", help="receiver data directory")
     receiver.add_argument("--port", type=int, default=8470, metavar="N", help="TCP port (default 8470)")
     receiver.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    receiver.add_argument("--tls-cert", metavar="PEM", help="the receiver's TLS certificate (the kiosks pin it)")
+    receiver.add_argument("--tls-key", metavar="PEM", help="its private key")
+    receiver.add_argument("--client-ca", metavar="PEM", help="CA whose client certificates (the kiosks') are accepted")
     receiver.set_defaults(func=cmd_receiver, receiver_command=None)
     rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
     show = rsub.add_parser("show", help="decrypt and print one received enrollment",
@@ -251,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
     trust.add_argument("kiosk_id")
     trust.add_argument("public_key", metavar="PEM_FILE")
     trust.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
+    decide = rsub.add_parser("decide", help="accept or reject a received enrollment",
+                             description="Record an operator's decision. Rejections need one or more --reason codes "
+                             "the citizen can act on: " + ", ".join(_rejection_reasons()) + ". Accepting queues "
+                             "the follow-up work (provisioning, activation email) durably.")
+    decide.add_argument("enrollment_id")
+    decide.add_argument("decision", choices=("accept", "reject"))
+    decide.add_argument("--reason", action="append", metavar="CODE", help="a rejection reason code (repeatable)")
+    decide.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
 
     queue = sub.add_parser("queue", help="list the outbox (no personal data)",
                            description="List queued and delivered enrollments: id, status, attempts, printed.")

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 
+from kiosk.domain.sample import sample_enrollment
 from kiosk.receiver.inspect import show, verdict
 from kiosk.receiver.keys import init_data_dir, load_trusted_kiosks, public_key_path, trust_kiosk
 from kiosk.receiver.server import ReceiverServer
@@ -184,10 +185,19 @@ def test_oversize_body_is_413(client):
 
 def test_status(client, data_dir, kiosk_key):
     assert client.get(f"/v1/packets/{ENROLLMENT}/status").status_code == 404
-    put(client, make_packet(data_dir, kiosk_key))
+    plaintext = json.dumps(sample_enrollment(enrollment_id=ENROLLMENT).to_payload()).encode()
+    put(client, make_packet(data_dir, kiosk_key, plaintext=plaintext))
     response = client.get(f"/v1/packets/{ENROLLMENT}/status")
     assert response.status_code == 200
-    assert response.json() == {"enrollment_id": ENROLLMENT, "status": "received", "reasons": []}
+    body = response.json()
+    assert (body["enrollment_id"], body["status"], body["reasons"]) == (ENROLLMENT, "received", [])
+    assert body["reference"] == "7Y8Z-9A0B-1C2D"
+
+
+def test_a_packet_failing_the_checks_is_kept_and_rejected(client, data_dir, kiosk_key):
+    put(client, make_packet(data_dir, kiosk_key))  # opens fine, but holds no evidence record
+    body = client.get(f"/v1/packets/{ENROLLMENT}/status").json()
+    assert (body["status"], body["reasons"]) == ("rejected", ["evidence_incomplete"])
 
 
 def test_unknown_route_is_404(client):
@@ -213,7 +223,7 @@ def test_show_and_verdict_decrypt_on_demand(client, data_dir, kiosk_key):
     assert verdict(data_dir, ENROLLMENT) == {
         "signature_valid": True,
         "decrypted": True,
-        "status": "received",
+        "status": "rejected",  # a marker, not an enrollment: the automatic checks reject it
         "error": None,
     }
     with pytest.raises(PacketNotFound):

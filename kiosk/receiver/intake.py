@@ -16,6 +16,7 @@ from kiosk.errors import SealError
 from kiosk.packet import parse
 from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_kiosks
 from kiosk.receiver.storage import PacketStore, PutOutcome, StoredPacket
+from kiosk.receiver.validation import problems
 from kiosk.sealing import EnrollmentMismatch, open_packet
 
 
@@ -58,6 +59,7 @@ class Intake:
         payload = self.open(enrollment_id, packet)
         if payload.get("enrollment_id") != enrollment_id:
             raise EnrollmentMismatch("payload enrollment id does not match")
+        reasons = problems(payload)  # failed automatic checks: stored, but already rejected
         del payload
         digest = hashlib.sha256(packet).hexdigest()
         outcome = self.store.put(
@@ -65,6 +67,7 @@ class Intake:
             kiosk_id=parse(packet).header.kiosk_id,
             digest=digest,
             packet=packet,
+            reasons=reasons,
         )
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=digest)
 

@@ -106,3 +106,19 @@ def load_trusted_kiosks(data_dir: str | os.PathLike[str]) -> dict[str, Ed25519Pu
             continue
         kiosks[path.stem] = load_kiosk_public_key(path.read_bytes())
     return kiosks
+
+
+OPERATOR_TOKEN_NAME = "operator.token"
+
+
+def operator_token(data_dir: str | os.PathLike[str]) -> str:
+    """The bearer token of the operator API (``DATA/keys/operator.token``, 0600), created once."""
+    import secrets
+
+    path = Path(data_dir) / KEYS_DIR / OPERATOR_TOKEN_NAME
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()

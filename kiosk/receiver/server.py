@@ -1,42 +1,96 @@
-"""The reference receiver's HTTP API (stdlib ``http.server``; JSON in and out).
+"""The reference receiver's HTTP API (stdlib ``http.server``; JSON in and out), over mutual TLS.
 
-    PUT /v1/packets/{enrollment_id}         body: packet bytes (application/octet-stream)
-        201 {"enrollment_id", "status": "received", "digest"}   stored now
-        200 same body                                          identical bytes already stored
-        409 {"error": "conflict"}                              other bytes stored under that id
-        422 {"error": code}                                    verification failed (see sealing)
-        400 bad id, 411 no Content-Length, 413 body too large
-    GET /v1/packets/{enrollment_id}/status  200 {"enrollment_id", "status", "reasons"} | 404
-    GET /healthz                            200 {"ok": true, "key_id"}
+Every route is in ``ROUTES`` and documented in ``openapi.json`` (served at ``/openapi.json``; a test
+keeps the two in step). With ``tls`` the receiver speaks HTTPS only and requires a client
+certificate signed by its client CA (the kiosks'); without it, plain HTTP for local experiments.
 
-Responses and logs carry ids, codes and digests only: never any personal data.
+    PUT  /v1/packets/{enrollment_id}           201 stored now | 200 same bytes already stored
+                                               409 other bytes | 422 verification failed
+    GET  /v1/packets/{enrollment_id}/status    {"enrollment_id", "reference", "status", "reasons"}
+    GET  /v1/status/{reference}                the same, by the receipt reference (XXXX-XXXX-XXXX)
+    POST /v1/packets/{enrollment_id}/decision  operator (Bearer token): {"decision", "reasons"}
+    GET  /healthz, GET /openapi.json
+
+Responses and logs carry ids, codes and digests only: never any personal data. Logs name the
+route, never the path (which holds ids).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import os
 import re
 import signal
+import socket
+import ssl
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from kiosk.errors import SealError, StoreError
+from kiosk.receiver.decisions import BadDecision, Decisions
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import init_data_dir
-from kiosk.receiver.storage import PacketNotFound, PutOutcome
+from kiosk.receiver.storage import BadTransition, PacketNotFound, PutOutcome, StoredPacket
 
 logger = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024
+MAX_JSON_BODY = 64 * 1024
 _ID = r"([0-9A-Za-z]{16,40})"
-_PACKET_PATH = re.compile(r"/v1/packets/([^/]*)")
-_STATUS_PATH = re.compile(r"/v1/packets/([^/]*)/status")
 _VALID_ID = re.compile(_ID, re.ASCII)
+_VALID_REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    template: str  # as in openapi.json, e.g. /v1/packets/{enrollment_id}
+    handler: str  # _Handler method name
+    is_operator: bool = False
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile(re.sub(r"\{[a-z_]+\}", "([^/]*)", self.template))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/healthz", "_healthz"),
+    Route("GET", "/openapi.json", "_openapi"),
+    Route("PUT", "/v1/packets/{enrollment_id}", "_put_packet"),
+    Route("GET", "/v1/packets/{enrollment_id}/status", "_status"),
+    Route("GET", "/v1/status/{reference}", "_status_by_reference"),
+    Route("POST", "/v1/packets/{enrollment_id}/decision", "_decision", is_operator=True),
+)
+
+
+def openapi_document() -> dict:
+    return json.loads(resources.files("kiosk.receiver").joinpath("openapi.json").read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTls:
+    """The receiver's certificate and key, and the CA whose client certificates it accepts."""
+
+    cert: Path
+    key: Path
+    client_ca: Path
+
+    def context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.cert, self.key)
+        context.load_verify_locations(cafile=self.client_ca)
+        context.verify_mode = ssl.CERT_REQUIRED
+        return context
 
 
 class ReceiverServer:
@@ -52,11 +106,17 @@ class ReceiverServer:
         host: str = "127.0.0.1",
         port: int = 0,
         max_body: int = MAX_BODY,
+        tls: ServerTls | None = None,
+        operator_token: str | None = None,
+        on_accepted: tuple[Callable[[str], None], ...] = (),
     ) -> None:
         self.data_dir = data_dir
         self.host = host
         self._requested_port = port
         self.max_body = max_body
+        self.tls = tls
+        self.operator_token = operator_token  # None: the operator API answers 401 to everyone
+        self.on_accepted = on_accepted
         self.key_id: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -75,7 +135,7 @@ class ReceiverServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> ReceiverServer:
         if self._httpd is not None:
@@ -88,7 +148,10 @@ class ReceiverServer:
             intake.close()
             raise
         self._httpd.intake = intake
+        self._httpd.decisions = Decisions(intake.store, on_accepted=self.on_accepted)
         self._httpd.max_body = self.max_body
+        self._httpd.tls_context = self.tls.context() if self.tls else None
+        self._httpd.operator_token = self.operator_token
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -111,8 +174,12 @@ class ReceiverServer:
         logger.info("receiver stopped")
 
 
-def serve_forever(data_dir: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Run the receiver until SIGTERM or SIGINT (call from the main thread), then stop cleanly."""
+def serve_forever(
+    data_dir: str | os.PathLike[str], *, host: str = "127.0.0.1", port: int = 8080, **options: object
+) -> None:
+    """Run the receiver until SIGTERM or SIGINT (call from the main thread), then stop cleanly.
+
+    ``options`` are ``ReceiverServer``'s keyword options (``tls``, ``operator_token``, ...)."""
     stopping = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -120,7 +187,7 @@ def serve_forever(data_dir: str | os.PathLike[str], *, host: str = "127.0.0.1", 
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with ReceiverServer(data_dir, host=host, port=port):
+        with ReceiverServer(data_dir, host=host, port=port, **options):
             while not stopping.wait(1.0):
                 pass
     finally:
@@ -130,8 +197,30 @@ def serve_forever(data_dir: str | os.PathLike[str], *, host: str = "127.0.0.1", 
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 64
     intake: Intake
+    decisions: Decisions
     max_body: int
+    tls_context: ssl.SSLContext | None
+    operator_token: str | None
+
+    def finish_request(self, request: socket.socket, client_address: object) -> None:
+        # The TLS handshake runs here, on the connection's own thread, never in the accept loop.
+        if self.tls_context is not None:
+            request.settimeout(_Handler.timeout)
+            try:
+                request = self.tls_context.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError) as exc:
+                logger.info("TLS handshake refused: %s", type(exc).__name__)
+                return
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            if request is not None and isinstance(request, ssl.SSLSocket):
+                try:
+                    request.close()
+                except OSError:
+                    pass
 
     def handle_error(self, request: object, client_address: object) -> None:
         # The default prints a traceback whose message could quote request data: name the class only.
@@ -146,28 +235,50 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     _route = "-"
 
-    def do_GET(self) -> None:
+    def _dispatch(self) -> None:
         path = urlsplit(self.path).path
-        if path == "/healthz":
-            self._route = "healthz"
-            self._reply(HTTPStatus.OK, {"ok": True, "key_id": self.server.intake.key_id})
-        elif match := _STATUS_PATH.fullmatch(path):
-            self._route = "status"
-            self._status(match.group(1))
-        else:
-            self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"})
-
-    def do_PUT(self) -> None:
-        match = _PACKET_PATH.fullmatch(urlsplit(self.path).path)
-        if match is None:
-            self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"}, close=True)
+        allowed = False
+        for route in ROUTES:
+            match = route.pattern.fullmatch(path)
+            if match is None:
+                continue
+            allowed = True
+            if route.method != self.command:
+                continue
+            self._route = route.handler.lstrip("_")
+            if route.is_operator and not self._is_operator():
+                is_drained = self._read_body(MAX_JSON_BODY) is not None  # so that the reply reaches the client
+                if is_drained:
+                    self._reply(HTTPStatus.UNAUTHORIZED, {"error": "unauthorized"},
+                                headers={"WWW-Authenticate": "Bearer"})
+                return
+            getattr(self, route.handler)(*match.groups())
             return
-        self._route = "put_packet"
-        enrollment_id = match.group(1)
+        if allowed:
+            self._reply(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method_not_allowed"}, close=True)
+        else:
+            self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"}, close=self.command != "GET")
+
+    do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _dispatch
+
+    def _is_operator(self) -> bool:
+        token = self.server.operator_token
+        given = self.headers.get("Authorization", "")
+        if not token or not given.startswith("Bearer "):
+            return False
+        return hmac.compare_digest(given.removeprefix("Bearer ").strip().encode(), token.encode())
+
+    def _healthz(self) -> None:
+        self._reply(HTTPStatus.OK, {"ok": True, "key_id": self.server.intake.key_id})
+
+    def _openapi(self) -> None:
+        self._reply(HTTPStatus.OK, openapi_document())
+
+    def _put_packet(self, enrollment_id: str) -> None:
         if not _VALID_ID.fullmatch(enrollment_id):
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_enrollment_id"}, close=True)
             return
-        packet = self._read_body()
+        packet = self._read_body(self.server.max_body)
         if packet is None:
             return
         try:
@@ -176,7 +287,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": getattr(err, "code", "seal_error")})
             return
         except StoreError:
-            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"})
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
             return
         if receipt.outcome is PutOutcome.CONFLICT:
             self._reply(HTTPStatus.CONFLICT, {"error": "conflict"})
@@ -185,27 +296,66 @@ class _Handler(BaseHTTPRequestHandler):
         body = {"enrollment_id": enrollment_id, "status": "received", "digest": receipt.digest}
         self._reply(code, body)
 
-    def do_POST(self) -> None:
-        self._reply(HTTPStatus.METHOD_NOT_ALLOWED, {"error": "method_not_allowed"}, close=True)
-
-    do_DELETE = do_PATCH = do_POST
-
     def _status(self, enrollment_id: str) -> None:
         if not _VALID_ID.fullmatch(enrollment_id):
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_enrollment_id"})
             return
+        self._reply_record(lambda: self.server.intake.status(enrollment_id))
+
+    def _status_by_reference(self, reference: str) -> None:
+        reference = reference.upper()
+        if not _VALID_REFERENCE.fullmatch(reference):
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_reference"})
+            return
+        self._reply_record(lambda: self.server.intake.store.by_reference(reference))
+
+    def _decision(self, enrollment_id: str) -> None:
+        if not _VALID_ID.fullmatch(enrollment_id):
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_enrollment_id"}, close=True)
+            return
+        body = self._read_json()
+        if body is None:
+            return
+        reasons = body.get("reasons", [])
+        if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_reasons"})
+            return
+        self._reply_record(
+            lambda: self.server.decisions.decide(enrollment_id, str(body.get("decision")), reasons=reasons)
+        )
+
+    def _reply_record(self, lookup: Callable[[], StoredPacket]) -> None:
         try:
-            record = self.server.intake.status(enrollment_id)
+            record = lookup()
         except PacketNotFound:
             self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"})
             return
-        except StoreError:
-            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"})
+        except (BadDecision, BadTransition) as err:
+            self._reply(HTTPStatus.CONFLICT if isinstance(err, BadTransition) else HTTPStatus.BAD_REQUEST,
+                        {"error": err.code, "detail": str(err)})
             return
-        body = {"enrollment_id": enrollment_id, "status": record.status, "reasons": record.reasons}
-        self._reply(HTTPStatus.OK, body)
+        except StoreError:
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
+            return
+        self._reply(HTTPStatus.OK, {
+            "enrollment_id": record.enrollment_id, "reference": record.reference, "status": record.status,
+            "reasons": record.reasons, "updated_at": record.updated_at or record.received_at,
+        })
 
-    def _read_body(self) -> bytes | None:
+    def _read_json(self) -> dict | None:
+        raw = self._read_body(MAX_JSON_BODY)
+        if raw is None:
+            return None
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):
+            body = None
+        if not isinstance(body, dict):
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_json"})
+            return None
+        return body
+
+    def _read_body(self, limit: int) -> bytes | None:
         """The request body, or ``None`` after replying with an error (and closing)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._reply(HTTPStatus.LENGTH_REQUIRED, {"error": "length_required"}, close=True)
@@ -218,7 +368,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_length"}, close=True)
             return None
         length = int(raw_length)
-        if length > self.server.max_body:
+        if length > limit:
             self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too_large"}, close=True)
             return None
         body = self.rfile.read(length)
@@ -227,12 +377,14 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return body
 
-    def _reply(self, code: HTTPStatus, body: dict, *, close: bool = False) -> None:
+    def _reply(self, code: HTTPStatus, body: dict, *, close: bool = False, headers: dict | None = None) -> None:
         data = json.dumps(body, separators=(",", ":")).encode()
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         if close:
             self.send_header("Connection", "close")
             self.close_connection = True

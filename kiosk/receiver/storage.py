@@ -18,9 +18,9 @@ from enum import Enum
 
 from sqlite_utils import Database
 
+from kiosk.domain.ids import reference as reference_of
+from kiosk.domain.outcome import STATUSES, is_transition
 from kiosk.errors import StoreError
-
-STATUSES = ("received", "accepted", "rejected", "activated")
 
 
 class PacketNotFound(StoreError, LookupError):
@@ -33,6 +33,12 @@ class UnknownStatus(StoreError, ValueError):
     """A status outside ``STATUSES`` was asked for."""
 
     code = "unknown_status"
+
+
+class BadTransition(StoreError, ValueError):
+    """The packet's current status does not allow that move (e.g. accepting a rejected one)."""
+
+    code = "bad_transition"
 
 
 class PutOutcome(Enum):
@@ -50,6 +56,24 @@ class StoredPacket:
     status: str
     reasons: list[str]
     received_at: str
+    reference: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """Durable follow-up work recorded in the same transaction as a status change.
+
+    ``kind`` is ``"accepted"`` when an operator (or the automatic checks) accepted an enrollment:
+    the place for provisioning, the RAO token and the activation email to pick it up.
+    """
+
+    job_id: int
+    kind: str
+    enrollment_id: str
+    created_at: str
+    attempts: int
+    last_error: str | None
 
 
 _SCHEMA = """
@@ -64,7 +88,24 @@ CREATE TABLE IF NOT EXISTS packets (
     packet BLOB NOT NULL
 )
 """
-_ROW_FIELDS = "enrollment_id, kiosk_id, digest, size, status, reasons, received_at"
+_COLUMNS = {"reference": "TEXT NOT NULL DEFAULT ''", "updated_at": "TEXT NOT NULL DEFAULT ''"}
+_JOBS = """
+CREATE TABLE IF NOT EXISTS jobs (
+    job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    enrollment_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    done_at TEXT,
+    UNIQUE (kind, enrollment_id)
+)
+"""
+_ROW_FIELDS = "enrollment_id, kiosk_id, digest, size, status, reasons, received_at, reference, updated_at"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class PacketStore:
@@ -77,6 +118,12 @@ class PacketStore:
             self._db.enable_wal()
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(_SCHEMA)
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(packets)").fetchall()}
+            for column, kind in _COLUMNS.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE packets ADD COLUMN {column} {kind}")
+            self._db.execute("CREATE INDEX IF NOT EXISTS packets_reference ON packets (reference)")
+            self._db.execute(_JOBS)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the receiver database: {err.__class__.__name__}") from None
         self._lock = threading.Lock()
@@ -91,15 +138,23 @@ class PacketStore:
         with self._lock:
             self._db.close()
 
-    def put(self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes) -> PutOutcome:
-        """Store ``packet`` once; a second put under the same id never changes what is stored."""
-        received_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    def put(
+        self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes, reasons: Sequence[str] = ()
+    ) -> PutOutcome:
+        """Store ``packet`` once; a second put under the same id never changes what is stored.
+
+        With ``reasons`` (the automatic checks failed) it is stored already ``rejected``.
+        """
+        received_at = _now()
+        status = "rejected" if reasons else "received"
         with self._lock, _sql_errors():
             with self._db.atomic():
                 inserted = self._db.execute(
                     "INSERT INTO packets (enrollment_id, kiosk_id, digest, size, status, received_at,"
-                    " packet) VALUES (?, ?, ?, ?, 'received', ?, ?) ON CONFLICT DO NOTHING",
-                    (enrollment_id, kiosk_id, digest, len(packet), received_at, packet),
+                    " packet, reference, updated_at, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    (enrollment_id, kiosk_id, digest, len(packet), status, received_at, packet,
+                     reference_of(enrollment_id), received_at, json.dumps(list(reasons))),
                 ).rowcount
                 if inserted:
                     return PutOutcome.CREATED
@@ -116,8 +171,17 @@ class PacketStore:
             ).fetchone()
         if row is None:
             raise PacketNotFound("no packet under that enrollment id")
-        *head, reasons, received_at = row
-        return StoredPacket(*head, reasons=json.loads(reasons), received_at=received_at)
+        return _record(row)
+
+    def by_reference(self, reference: str) -> StoredPacket:
+        """The record whose receipt reference is ``reference`` (``XXXX-XXXX-XXXX``) or ``PacketNotFound``."""
+        with self._lock, _sql_errors():
+            rows = self._db.execute(
+                f"SELECT {_ROW_FIELDS} FROM packets WHERE reference = ? LIMIT 2", (reference,)
+            ).fetchall()
+        if len(rows) != 1:  # none, or (80 random bits make this unheard of) ambiguous
+            raise PacketNotFound("no packet under that reference")
+        return _record(rows[0])
 
     def packet_bytes(self, enrollment_id: str) -> bytes:
         """The sealed packet exactly as received."""
@@ -129,17 +193,75 @@ class PacketStore:
             raise PacketNotFound("no packet under that enrollment id")
         return row[0]
 
-    def set_status(self, enrollment_id: str, status: str, *, reasons: Sequence[str] = ()) -> None:
-        """Move a packet to ``status`` (one of ``STATUSES``) with citizen-actionable reason codes."""
+    def set_status(
+        self, enrollment_id: str, status: str, *, reasons: Sequence[str] = (), job: str | None = None,
+        force: bool = False,
+    ) -> StoredPacket:
+        """Move a packet to ``status`` along ``kiosk.domain.outcome.TRANSITIONS``.
+
+        Reasons are citizen-actionable codes. ``job`` records a durable follow-up (``jobs`` table)
+        in the same transaction. Setting the status a packet already has is a no-op (idempotent).
+        ``force`` skips the transition rule (for migrations and tests only).
+        """
         if status not in STATUSES:
             raise UnknownStatus(f"unknown status {status!r}")
         with self._lock, _sql_errors():
-            changed = self._db.execute(
-                "UPDATE packets SET status = ?, reasons = ? WHERE enrollment_id = ?",
-                (status, json.dumps(list(reasons)), enrollment_id),
-            ).rowcount
-        if not changed:
-            raise PacketNotFound("no packet under that enrollment id")
+            with self._db.atomic():
+                row = self._db.execute(
+                    "SELECT status FROM packets WHERE enrollment_id = ?", (enrollment_id,)
+                ).fetchone()
+                if row is None:
+                    raise PacketNotFound("no packet under that enrollment id")
+                if row[0] != status:
+                    if not force and not is_transition(row[0], status):
+                        raise BadTransition(f"cannot go from {row[0]} to {status}")
+                    now = _now()
+                    self._db.execute(
+                        "UPDATE packets SET status = ?, reasons = ?, updated_at = ? WHERE enrollment_id = ?",
+                        (status, json.dumps(list(reasons)), now, enrollment_id),
+                    )
+                    if job:
+                        self._db.execute(
+                            "INSERT INTO jobs (kind, enrollment_id, created_at) VALUES (?, ?, ?)"
+                            " ON CONFLICT DO NOTHING",
+                            (job, enrollment_id, now),
+                        )
+                result = self._db.execute(
+                    f"SELECT {_ROW_FIELDS} FROM packets WHERE enrollment_id = ?", (enrollment_id,)
+                ).fetchone()
+        return _record(result)
+
+    # -- durable follow-up jobs -------------------------------------------------------------------
+    def pending_jobs(self, kind: str, *, limit: int = 50) -> list[Job]:
+        """Jobs of ``kind`` not done yet, oldest first."""
+        with self._lock, _sql_errors():
+            rows = self._db.execute(
+                "SELECT job_id, kind, enrollment_id, created_at, attempts, last_error FROM jobs"
+                " WHERE kind = ? AND done_at IS NULL ORDER BY job_id LIMIT ?",
+                (kind, limit),
+            ).fetchall()
+        return [Job(*row) for row in rows]
+
+    def finish_job(self, job_id: int, *, error: str | None = None) -> None:
+        """Mark a job done, or (with ``error``, a non-personal code) count a failed try."""
+        with self._lock, _sql_errors():
+            if error is None:
+                self._db.execute("UPDATE jobs SET done_at = ? WHERE job_id = ?", (_now(), job_id))
+            else:
+                self._db.execute(
+                    "UPDATE jobs SET attempts = attempts + 1, last_error = ? WHERE job_id = ?", (error, job_id)
+                )
+
+    def count(self) -> int:
+        with self._lock, _sql_errors():
+            return self._db.execute("SELECT COUNT(*) FROM packets").fetchone()[0]
+
+
+def _record(row: Sequence) -> StoredPacket:
+    enrollment_id, kiosk_id, digest, size, status, reasons, received_at, reference, updated_at = row
+    return StoredPacket(
+        enrollment_id, kiosk_id, digest, size, status, json.loads(reasons), received_at, reference, updated_at
+    )
 
 
 @contextmanager

@@ -1,0 +1,149 @@
+"""The receiver over mutual TLS: status lifecycle, operator decisions, reference lookup, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from kiosk.domain.ids import reference
+from kiosk.domain.sample import SAMPLE_CITIZEN, sample_enrollment
+from kiosk.domain.citizen import replace
+from kiosk.receiver.certs import issue
+from kiosk.receiver.server import ROUTES, ReceiverServer, openapi_document
+from kiosk.receiver.storage import PacketStore
+
+from receiver_helpers import TOKEN, client_context, https_client, prepare, sealed, server_tls
+
+accepted_calls: list[str] = []
+
+
+@pytest.fixture
+def world(tmp_path):
+    data_dir, key, certs = prepare(tmp_path)
+    accepted_calls.clear()
+    with ReceiverServer(data_dir, tls=server_tls(certs), operator_token=TOKEN,
+                        on_accepted=(accepted_calls.append,)) as server:
+        with https_client(server, certs) as client:
+            yield server, client, data_dir, key, certs
+
+
+def put(client, enrollment_id, packet):
+    return client.put(f"/v1/packets/{enrollment_id}", content=packet,
+                      headers={"Content-Type": "application/octet-stream"})
+
+
+def decide(client, enrollment_id, decision, reasons=(), token=TOKEN):
+    return client.post(f"/v1/packets/{enrollment_id}/decision", json={"decision": decision, "reasons": list(reasons)},
+                       headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def test_lifecycle_received_accepted_activated_with_a_durable_job(world):
+    server, client, data_dir, key, _ = world
+    enrollment_id, packet = sealed(data_dir, key)
+    assert put(client, enrollment_id, packet).status_code == 201
+    status = client.get(f"/v1/status/{reference(enrollment_id)}").json()
+    assert (status["status"], status["reasons"], status["enrollment_id"]) == ("received", [], enrollment_id)
+    response = decide(client, enrollment_id, "accept")
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    assert accepted_calls == [enrollment_id]
+    assert decide(client, enrollment_id, "accept").status_code == 200, "idempotent"
+    with PacketStore(data_dir / "receiver.db") as store:
+        jobs = store.pending_jobs("accepted")
+        assert [j.enrollment_id for j in jobs] == [enrollment_id], "one durable job for the next step"
+        from kiosk.receiver.decisions import Decisions
+
+        Decisions(store).mark_activated(enrollment_id)
+    assert client.get(f"/v1/packets/{enrollment_id}/status").json()["status"] == "activated"
+    # a final status does not move back
+    conflict = decide(client, enrollment_id, "reject", ["other"])
+    assert conflict.status_code == 409 and conflict.json()["error"] == "bad_transition"
+
+
+def test_rejection_needs_known_reasons_and_is_readable_by_reference(world):
+    _, client, data_dir, key, _ = world
+    enrollment_id, packet = sealed(data_dir, key)
+    put(client, enrollment_id, packet)
+    assert decide(client, enrollment_id, "reject").status_code == 400
+    assert decide(client, enrollment_id, "reject", ["because I said so"]).status_code == 400
+    response = decide(client, enrollment_id, "reject", ["face_mismatch"])
+    assert response.json()["status"] == "rejected"
+    by_reference = client.get(f"/v1/status/{reference(enrollment_id).lower()}").json()
+    assert (by_reference["status"], by_reference["reasons"]) == ("rejected", ["face_mismatch"])
+    assert decide(client, enrollment_id, "accept").status_code == 409
+    assert client.get("/v1/status/0000-0000-0000").status_code == 404
+    assert client.get("/v1/status/not-a-reference").status_code == 400
+
+
+def test_operator_api_needs_the_token(world):
+    _, client, data_dir, key, _ = world
+    enrollment_id, packet = sealed(data_dir, key)
+    put(client, enrollment_id, packet)
+    assert decide(client, enrollment_id, "accept", token=None).status_code == 401
+    assert decide(client, enrollment_id, "accept", token="wrong").status_code == 401
+    assert client.get(f"/v1/packets/{enrollment_id}/status").json()["status"] == "received"
+
+
+@pytest.mark.parametrize("change, reason", [
+    (dict(document_expiry=date.today() - timedelta(days=1)), "document_expired"),
+    (dict(citizen=replace(SAMPLE_CITIZEN, birth_date=date.today() - timedelta(days=17 * 365))), "underage"),
+    (dict(citizen=replace(SAMPLE_CITIZEN, codice_fiscale="RSSMRA80A01H501U")), "codice_fiscale_invalid"),
+])
+def test_automatic_checks_reject_with_actionable_reasons(world, change, reason):
+    _, client, data_dir, key, _ = world
+    enrollment_id, packet = sealed(data_dir, key, sample_enrollment(kiosk_id="comune-roma-01", **change))
+    assert put(client, enrollment_id, packet).status_code == 201, "stored: the kiosk may forget it"
+    body = client.get(f"/v1/packets/{enrollment_id}/status").json()
+    assert body["status"] == "rejected" and reason in body["reasons"]
+
+
+def test_tls_refuses_a_kiosk_without_a_client_certificate(world, tmp_path):
+    server, _, _, _, certs = world
+    with pytest.raises(httpx.TransportError):
+        with https_client(server, certs, with_client_cert=False) as client:
+            client.get("/healthz")
+    stranger_ca = issue(tmp_path / "stranger", name="stranger-ca", is_server=False)  # self-signed, not our CA
+    context = client_context(certs, with_client_cert=False)
+    context.load_cert_chain(stranger_ca.cert, stranger_ca.key)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{server.url}/healthz", verify=context, timeout=5)
+    with pytest.raises(httpx.TransportError):  # plain HTTP to the TLS port
+        httpx.get(server.url.replace("https", "http") + "/healthz", timeout=5)
+
+
+def test_openapi_document_lists_every_route_and_is_served(world):
+    _, client, _, _, _ = world
+    document = openapi_document()
+    served = client.get("/openapi.json").json()
+    assert served == document
+    documented = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
+    routed = {(r.method, r.template) for r in ROUTES}
+    assert documented == routed
+    for path, ops in document["paths"].items():
+        for op in ops.values():
+            params = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert params == set(re.findall(r"\{([a-z_]+)\}", path)), path
+
+
+def test_cli_decide_and_show(tmp_path):
+    data_dir, key, certs = prepare(tmp_path)
+    with ReceiverServer(data_dir, tls=server_tls(certs)) as server, https_client(server, certs) as client:
+        enrollment_id, packet = sealed(data_dir, key)
+        put(client, enrollment_id, packet)
+    kiosk = [sys.executable, "-m", "kiosk", "receiver"]
+    result = subprocess.run(kiosk + ["decide", enrollment_id, "reject", "--reason", "document_unreadable",
+                                     "--data", str(data_dir)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "rejected (document_unreadable)" in result.stdout
+    bad = subprocess.run(kiosk + ["decide", enrollment_id, "accept", "--data", str(data_dir)],
+                         capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "cannot go from rejected to accepted" in bad.stderr
+    shown = subprocess.run(kiosk + ["show", enrollment_id, "--json", "--data", str(data_dir)],
+                           capture_output=True, text=True, timeout=60)
+    payload = json.loads(shown.stdout)
+    assert payload["verified_claims"]["verification"]["trust_framework"] == "it_spid"
