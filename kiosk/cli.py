@@ -49,18 +49,24 @@ def cmd_run(args) -> int:
     config = _config(args)
     if config.receiver.public_key is None:
         raise KioskError("config: receiver.public_key is required to run the kiosk (the demo makes its own)")
+    from kiosk.sync.service import start_sync, writer_lock
+
     setup_logging(log_dir=config.kiosk.data_dir / "logs", to_stderr=True)
-    with Hardware.from_config(config) as hardware:
+    with writer_lock(config.db_path, wait=True), Hardware.from_config(config) as hardware:
         shell = build_shell(config, hardware, receiver_public_key=config.receiver.public_key)
         pending = shell.store.pending_print()
         if pending:
             print(f"{len(pending)} receipt(s) committed but never printed: reprint with 'kiosk receipts reprint'",
                   file=sys.stderr)
+        sync = start_sync(config, shell)  # in-process: see kiosk.sync.coordinator for why
         app = KioskApp.create(shell, config, headless=False)
         try:
             run_supervised(app, config=config)
         finally:
             app.close()
+            if sync is not None:
+                sync.stop()
+                sync.coordinator.close()
     return 0
 
 
@@ -109,44 +115,57 @@ def cmd_receiver(args) -> int:
 
 def cmd_queue(args) -> int:
     from kiosk.store import Store
+    from kiosk.sync.service import FreezeRules
 
     config = _config(args)
     with Store.open(config.db_path) as store:
         entries = store.entries()
+        freeze = FreezeRules.from_config(config.sync).describe(store)
     if args.json:
-        print(json.dumps([e.__dict__ for e in entries], indent=2))
+        print(json.dumps([e.__dict__ for e in entries], indent=2))  # the freeze state: the text output
         return 0
     if not entries:
         print("outbox empty")
     for e in entries:
         print(f"{e.enrollment_id}  {e.status:<9}  attempts={e.attempts}  printed={'yes' if e.printed_at else 'NO'}  "
               f"{e.last_error or ''}")
+    state = f"FROZEN ({freeze['frozen']}): the kiosk takes no new enrollments" if freeze["frozen"] else "taking enrollments"
+    print(f"backlog {freeze['backlog']} undelivered (limit {freeze['max_backlog']}), oldest "
+          f"{freeze['oldest_undelivered'] or '-'} (limit {freeze['max_age_days']:g} days): {state}")
     return 0
 
 
 def cmd_sync(args) -> int:
     from kiosk.store import Store
     from kiosk.sync.coordinator import SyncCoordinator
+    from kiosk.sync.service import StandbyRounds, writer_lock
+    from kiosk.sync.transport import Transport
 
     config = _config(args)
     url = args.url or config.receiver.url
     if not url:
         raise KioskError("no receiver URL: set receiver.url in the config or pass --url")
-    with Store.open(config.db_path) as store:
-        coordinator = SyncCoordinator(store, base_url=url)
+    transport = Transport.from_config(config.receiver, base_url=url)
+    if args.forever:
+        from kiosk.appliance.syncloop import sync_forever
+        from kiosk.logs import setup_logging
+
+        setup_logging()
+        with Store.open(config.db_path) as store:
+            coordinator = SyncCoordinator(store, transport=transport)
+            try:  # each round only while the kiosk is not running (it delivers in process)
+                sync_forever(StandbyRounds(coordinator, writer_lock(config.db_path)), interval_s=args.interval)
+            finally:
+                coordinator.close()
+        return 0
+    with writer_lock(config.db_path), Store.open(config.db_path) as store:
+        coordinator = SyncCoordinator(store, transport=transport)
         try:
-            if args.forever:
-                from kiosk.appliance.syncloop import sync_forever
-                from kiosk.logs import setup_logging
-
-                setup_logging()
-
-                sync_forever(coordinator, interval_s=args.interval)
-                return 0
             report = coordinator.deliver_due()
+            changed = coordinator.reconcile(poll_s=0) if report.is_reachable else 0
         finally:
             coordinator.close()
-    print(f"delivered {len(report.delivered)}, failed {len(report.failed)}")
+    print(f"delivered {len(report.delivered)}, failed {len(report.failed)}, outcomes updated {changed}")
     return 0 if not report.failed else 1
 
 
@@ -290,13 +309,18 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("--reason", action="append", metavar="CODE", help="a rejection reason code (repeatable)")
     decide.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
 
-    queue = sub.add_parser("queue", help="list the outbox (no personal data)",
-                           description="List queued and delivered enrollments: id, status, attempts, printed.")
+    queue = sub.add_parser("queue", help="list the outbox and the freeze state (no personal data)",
+                           description="List queued and delivered enrollments (id, status, attempts, printed) and "
+                           "the backlog against the freeze rules ([sync] freeze_backlog, freeze_age_days): whether "
+                           "the kiosk has stopped taking enrollments, and why.")
     queue.add_argument("--json", action="store_true", help="machine-readable output")
     queue.set_defaults(func=cmd_queue)
 
     sync = sub.add_parser("sync", help="deliver due packets to the receiver now",
-                          description="Deliver every packet whose backoff has elapsed, once.")
+                          description="Deliver every packet whose backoff has elapsed, once, then ask the receiver "
+                          "for the outcome of delivered ones. The running kiosk does this by itself, in process: "
+                          "beside it, the one-shot command refuses and --forever stands by (one writer per "
+                          "database), delivering only while the kiosk is not running.")
     sync.add_argument("--url", help="receiver base URL (default: receiver.url from the config)")
     sync.add_argument("--forever", action="store_true",
                       help="keep delivering: every --interval seconds (what sportello-sync.service runs)")

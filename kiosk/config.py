@@ -119,6 +119,18 @@ class DisplaySection(_Section):
 class ReceiverSection(_Section):
     url: str = Field(default="", description="empty: the demo's local reference receiver")
     public_key: Path | None = None  # the receiver's X25519 public key (PEM)
+    client_cert: Path | None = None  # the kiosk's TLS client certificate (PEM), signed by the receiver's kiosk CA
+    client_key: Path | None = None  # its private key (PEM)
+    pinned_cert: Path | None = None  # the receiver's TLS certificate (PEM): the only one the kiosk trusts
+    pinned_sha256: str = Field(default="", pattern=r"^([0-9a-f]{64})?$")  # optional: SHA-256 of its DER too
+    connections: int = Field(default=4, ge=1, le=16)  # concurrent keep-alive connections while draining
+    timeout_s: float = Field(default=20.0, gt=0)
+
+
+class SyncSection(_Section):
+    interval_s: float = Field(default=30.0, gt=0)  # how often the kiosk tries the receiver
+    freeze_backlog: int = Field(default=200, ge=1)  # M: undelivered enrollments before the kiosk stops
+    freeze_age_days: float = Field(default=7.0, gt=0)  # N: age of the oldest undelivered one before it stops
 
 
 class OperatorsSection(_Section):
@@ -166,6 +178,7 @@ class Config(BaseSettings):
     printer: PrinterSection = PrinterSection()
     display: DisplaySection = DisplaySection()
     receiver: ReceiverSection = ReceiverSection()
+    sync: SyncSection = SyncSection()
     operators: OperatorsSection = OperatorsSection()
     panel: PanelSection = PanelSection()
     metrics: MetricsSection = MetricsSection()

@@ -25,8 +25,10 @@ from kiosk.journey.screens import CAPTURE_SCREENS, Screen
 from kiosk.logs import setup_logging
 from kiosk.receiver import inspect as receiver_inspect
 from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
-from kiosk.receiver.server import ReceiverServer
+from kiosk.receiver.certs import fingerprint, make_mutual_tls
+from kiosk.receiver.server import ReceiverServer, ServerTls
 from kiosk.sync.coordinator import SyncCoordinator
+from kiosk.sync.transport import Transport
 
 log = logging.getLogger("kiosk.demo")
 
@@ -188,14 +190,21 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
     init_data_dir(receiver_dir)
     signing_key = sealing.load_or_create_signing_key(config.keys_dir / "kiosk.key")
     trust_kiosk(receiver_dir, config.kiosk.id, sealing.public_key_pem(signing_key.public_key()))
+    # Mutual TLS as in the field: the receiver's certificate pinned, the kiosk's client certificate.
+    certs = make_mutual_tls(receiver_dir / "tls", kiosk_id=config.kiosk.id)
+    tls = ServerTls(certs.server.cert, certs.server.key, certs.client_ca.cert)
     summary: dict = {"kiosk_id": config.kiosk.id, "ok": False}
     started = time.monotonic()
-    with ReceiverServer(receiver_dir) as server, Hardware.from_config(config) as hardware:
+    with ReceiverServer(receiver_dir, tls=tls) as server, Hardware.from_config(config) as hardware:
         shell = build_shell(config, hardware, receiver_public_key=public_key_path(receiver_dir))
         operator = SimCard.sample_operator().identity.codice_fiscale
         shell.operators.add(operator)
         reprinted = shell.reprint_pending()
-        coordinator = SyncCoordinator(shell.store, base_url=server.url)
+        coordinator = SyncCoordinator(shell.store, transport=Transport(
+            base_url=server.url, pinned_cert=certs.server.cert, client_cert=certs.client.cert,
+            client_key=certs.client.key, pinned_sha256=fingerprint(certs.server.cert.read_bytes()),
+        ))
+        shell.sync = coordinator
         world = DemoWorld(hardware)
         app = KioskApp.create(shell, config, headless=headless)
         try:

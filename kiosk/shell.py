@@ -119,6 +119,8 @@ class Shell:
         self.last_receipt: bytes = b""
         self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
+        self.sync = None  # the SyncCoordinator when a receiver is configured (OTP, status check)
+        self._otp_ids: dict[str, str] = {}  # channel -> the receiver's id for the code sent (memory only)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-effects")
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -134,7 +136,7 @@ class Shell:
             self.events.put(ev.CardInserted())
 
     # -- the loop's entry points (UI thread only) ------------------------------------------------
-    INLINE = (fx.CallStaff, fx.WipeSession, fx.SendOtp, fx.CheckOtp)  # instant: no need for the worker
+    INLINE = (fx.CallStaff, fx.WipeSession)  # instant: no need for the worker
 
     def post(self, event) -> None:
         """Hand an event (a UI intent, a device report) to the journey and start the effects it asks for."""
@@ -298,10 +300,18 @@ class Shell:
         return ev.Captured(effect.kind, jpeg, width, height)
 
     def _do_SendOtp(self, effect: fx.SendOtp):
-        return ev.OtpSent(effect.channel, False)  # no one-time codes without the delivery service
+        """The receiver sends the code; offline (or refused) the journey goes on and the packet says "to verify"."""
+        otp_id = self.sync.send_otp(effect.channel, effect.address) if self.sync is not None else None
+        if otp_id:
+            self._otp_ids[effect.channel] = otp_id
+        return ev.OtpSent(effect.channel, bool(otp_id))
 
     def _do_CheckOtp(self, effect: fx.CheckOtp):
-        return ev.OtpChecked(effect.channel, False)
+        otp_id = self._otp_ids.get(effect.channel)
+        is_valid = bool(otp_id and self.sync is not None and self.sync.check_otp(otp_id, effect.code))
+        if is_valid:
+            self._otp_ids.pop(effect.channel, None)
+        return ev.OtpChecked(effect.channel, is_valid)
 
     def _do_QueryPinTries(self, effect: fx.QueryPinTries):
         try:
@@ -416,6 +426,7 @@ class Shell:
         return None
 
     def _do_WipeSession(self, effect: fx.WipeSession):
+        self._otp_ids.clear()
         log.info("session wiped", extra={"reason": effect.reason})
         return None
 

@@ -12,6 +12,7 @@ Durability: WAL with ``synchronous=FULL``; one transaction per enrollment (invar
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,6 +52,12 @@ def m001_outbox(db: sqlite_utils.Database) -> None:
     db["outbox"].create_index(["status", "next_attempt_at"])
 
 
+@migrations()
+def m002_status_reasons(db: sqlite_utils.Database) -> None:
+    db["outbox"].add_column("reasons", str)  # JSON list of the receiver's reason codes (non-personal)
+    db["outbox"].add_column("status_checked_at", str)
+
+
 @dataclass(frozen=True)
 class OutboxEntry:
     enrollment_id: str
@@ -77,6 +84,8 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self._db = db
         self.path = path
+        # One connection shared by the shell's threads and the sync thread: one writer at a time.
+        self._lock = threading.RLock()
 
     @classmethod
     def open(cls, path: Path | str) -> Store:
@@ -94,7 +103,8 @@ class Store:
         return cls(db, path)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def __enter__(self) -> Store:
         return self
@@ -105,7 +115,7 @@ class Store:
     @contextmanager
     def _writing(self, what: str) -> Iterator[sqlite_utils.Database]:
         try:
-            with self._db.atomic() as db:
+            with self._lock, self._db.atomic() as db:
                 yield db
         except sqlite3.OperationalError as exc:
             text = str(exc).lower()
@@ -149,14 +159,45 @@ class Store:
         with self._writing("recording a status") as db:
             db["outbox"].update(enrollment_id, {"status": status})
 
+    def record_status(self, enrollment_id: str, status: str, *, reasons: list[str] | None = None) -> None:
+        """What the receiver said of a delivered enrollment (``delivered`` for its ``received``)."""
+        import json
+
+        with self._writing("recording a status") as db:
+            db["outbox"].update(enrollment_id, {
+                "status": status, "reasons": json.dumps(reasons or []), "status_checked_at": _now(),
+            })
+
     # -- reads ------------------------------------------------------------------------------------
+    def _read(self, sql: str, params: list | tuple = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return _Rows(self._db.execute(sql, params).fetchall())
+
+    def to_reconcile(self, *, checked_before: str, limit: int = 50) -> list[str]:
+        """Delivered enrollments whose outcome is not final and was last asked before ``checked_before``."""
+        rows = self._read(
+            "SELECT enrollment_id FROM outbox WHERE status IN ('delivered', 'accepted') "
+            "AND (status_checked_at IS NULL OR status_checked_at < ?) ORDER BY created_at LIMIT ?",
+            [checked_before, limit],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def reasons(self, enrollment_id: str) -> list[str]:
+        import json
+
+        row = self._read("SELECT reasons FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
+
+    def by_reference(self, reference: str) -> OutboxEntry | None:
+        rows = self.entries(where="reference = ?", params=[reference])
+        return rows[0] if rows else None
     def packet(self, enrollment_id: str) -> bytes | None:
-        row = self._db.execute("SELECT packet FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
+        row = self._read("SELECT packet FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
         return row[0] if row else None
 
     def pending_print(self) -> list[tuple[str, str, str]]:
         """(enrollment id, reference, first half) of committed enrollments whose receipt never printed."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT enrollment_id, reference, print_pending_code FROM outbox "
             "WHERE printed_at IS NULL AND print_pending_code IS NOT NULL ORDER BY created_at"
         ).fetchall()
@@ -164,7 +205,7 @@ class Store:
 
     def due(self, *, now: str | None = None, limit: int = 50) -> list[str]:
         """Enrollment ids whose packet is waiting for delivery and whose backoff has elapsed."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT enrollment_id FROM outbox WHERE status = 'queued' AND packet IS NOT NULL "
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY created_at LIMIT ?",
             [now or _now(), limit],
@@ -176,7 +217,7 @@ class Store:
         return rows[0] if rows else None
 
     def entries(self, *, where: str = "1=1", params: list | None = None) -> list[OutboxEntry]:
-        cursor = self._db.execute(
+        cursor = self._read(
             "SELECT enrollment_id, reference, created_at, status, packet_size, attempts, next_attempt_at, "
             "last_error, delivered_at, printed_at, packet IS NOT NULL, print_pending_code IS NOT NULL "
             f"FROM outbox WHERE {where} ORDER BY created_at",
@@ -186,7 +227,7 @@ class Store:
 
     def backlog(self) -> tuple[int, str | None]:
         """(packets not yet delivered, creation time of the oldest)."""
-        row = self._db.execute(
+        row = self._read(
             "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status = 'queued'"
         ).fetchone()
         return int(row[0]), row[1]
@@ -209,3 +250,45 @@ class Store:
 
     def applied_migrations(self) -> list[str]:
         return [m.name for m in migrations.applied(self._db)]
+
+
+class _Rows:
+    """Rows fetched under the store's lock, with the cursor methods the readers use."""
+
+    def __init__(self, rows: list) -> None:
+        self._rows = rows
+
+    def fetchall(self) -> list:
+        return self._rows
+
+    def fetchone(self):
+        return self._rows[0] if self._rows else None
+
+
+class PacketReader:
+    """A read-only connection of its own, for a sync worker thread: streams sealed packets from disk.
+
+    WAL lets it read while the store's one writer writes. Use one per thread; ``close()`` when done.
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, path: Path | str) -> None:
+        self._conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def locate(self, enrollment_id: str) -> tuple[int, int, str] | None:
+        """(rowid, size, digest) of a packet still waiting, or ``None``."""
+        row = self._conn.execute(
+            "SELECT rowid, packet_size, packet_digest FROM outbox WHERE enrollment_id = ? AND packet IS NOT NULL",
+            [enrollment_id],
+        ).fetchone()
+        return (int(row[0]), int(row[1]), str(row[2])) if row else None
+
+    def chunks(self, rowid: int) -> Iterator[bytes]:
+        """The packet's bytes in ``CHUNK``-sized pieces (never the whole packet in memory)."""
+        with self._conn.blobopen("outbox", "packet", rowid, readonly=True) as blob:
+            while chunk := blob.read(self.CHUNK):
+                yield chunk

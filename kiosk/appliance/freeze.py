@@ -26,7 +26,7 @@ class FreezeVerdict:
 
 def limits(config) -> tuple[float, int]:
     section = getattr(config, "sync", None)
-    age = getattr(section, "freeze_after_days", None) or getattr(section, "max_unsynced_days", None)
+    age = getattr(section, "freeze_age_days", None) or getattr(section, "freeze_after_days", None)
     backlog = getattr(section, "freeze_backlog", None) or getattr(section, "max_backlog", None)
     return float(age or DEFAULT_MAX_AGE_DAYS), int(backlog or DEFAULT_MAX_BACKLOG)
 

@@ -1,27 +1,57 @@
-"""The one coordinator that delivers the outbox to the receiving service.
+"""The one coordinator that delivers the outbox to the receiving service and follows the outcomes.
 
 It owns retries, backoff and the translation of transport errors into short, non-personal codes.
-Backoff lives in the outbox row (``attempts``, ``next_attempt_at``) so it survives reboots;
-``Retry-After`` is honoured; short in-attempt retries of transport faults use ``stamina``.
+
+- Delivery: ``PUT /v1/packets/{enrollment_id}`` (idempotent by id) over mutual TLS with the
+  receiver's certificate pinned (``kiosk.sync.transport``). Only an answer that names the exact
+  SHA-256 of the packet counts as an acknowledgement; then the sealed bytes are purged from the row.
+  Garbage, a wrong certificate or a dropped response leave the packet queued, untouched.
+- Backoff lives in the outbox row (``attempts``, ``next_attempt_at``, exponential with jitter) so
+  it survives reboots; ``Retry-After`` is honoured; short in-attempt retries of transport faults and
+  502/503/504 use ``stamina``.
+- Bounded concurrency: a small thread pool (``connections`` workers) over one ``httpx.Client`` with
+  as many keep-alive connections. Bounded memory: each worker streams its packet from disk in 64 KB
+  pieces through its own read-only SQLite connection; no packet is ever held whole in memory here.
+- One writer per database: workers only read and talk HTTP; every outbox write happens on the
+  thread that called ``deliver_due`` / ``reconcile`` (and the store serialises its writers).
+- Status reconciliation: delivered enrollments are asked for their outcome (``received`` ->
+  ``accepted`` | ``rejected`` with reasons -> ``activated``) until it is final.
+
+Where sync runs: inside the kiosk process, on one background thread (``kiosk.sync.service``), not as
+a separate ``kiosk sync`` service. The kiosk process already writes the outbox (commit, receipt
+printed); a second process would be a second writer on the same database and would need its own
+way to tell the UI about network state and the freeze rules. In-process, the thread posts
+``NetworkChanged`` / ``Frozen`` events straight to the shell, and ``lookup_status`` for the status
+check screen reuses the same client. A background thread keeps the touchscreen responsive however
+slow the network is. ``kiosk sync`` (one shot) refuses to run while the kiosk holds the database
+(``kiosk.sync.service.writer_lock``) and ``kiosk sync --forever`` (``sportello-sync.service``)
+stands by, delivering only while the kiosk is not running: one delivering writer per database.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import stamina
 
-from kiosk.store import Store
+from kiosk.errors import SyncError
+from kiosk.store import PacketReader, Store
+from kiosk.sync.transport import Transport, UntrustedReceiver
 
 log = logging.getLogger("kiosk.sync")
 
 BASE_BACKOFF_S = 30.0
 MAX_BACKOFF_S = 6 * 3600.0
+MAX_RETRY_AFTER_S = 24 * 3600.0
+STATUS_POLL_S = 300.0  # how often a delivered enrollment's outcome is asked for
+LOCAL_STATUS = {"received": "delivered", "accepted": "accepted", "rejected": "rejected", "activated": "activated"}
+LOOKUP_STATUSES = ("received", "accepted", "rejected", "activated")
 
 
 class _Transient(Exception):
@@ -32,82 +62,164 @@ class _Transient(Exception):
 class DeliveryReport:
     delivered: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # enrollment id -> error code
+    is_reachable: bool = True  # False when nothing got through to the receiver
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    enrollment_id: str
+    error: str = ""  # "" = acknowledged
+    retry_after: float | None = None
+    is_transport: bool = False
 
 
 def backoff_seconds(attempts: int, *, retry_after: float | None = None, rng: random.Random | None = None) -> float:
-    """Exponential backoff with full jitter, at least ``Retry-After`` when the receiver gave one."""
+    """Exponential backoff with jitter, at least ``Retry-After`` when the receiver gave one."""
     ceiling = min(MAX_BACKOFF_S, BASE_BACKOFF_S * (2 ** min(attempts, 20)))
     delay = (rng or random).uniform(ceiling / 2, ceiling)
-    return max(delay, retry_after or 0.0)
+    return max(delay, min(retry_after or 0.0, MAX_RETRY_AFTER_S))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return float(value) if value.strip().isdigit() else None
+    value = response.headers.get("Retry-After", "").strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class SyncCoordinator:
-    def __init__(self, store: Store, *, base_url: str, client: httpx.Client | None = None, timeout: float = 30.0):
+    def __init__(
+        self,
+        store: Store,
+        *,
+        base_url: str | None = None,
+        transport: Transport | None = None,
+        client: httpx.Client | None = None,
+        timeout: float = 30.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if transport is None:
+            if not base_url:
+                raise SyncError("no receiver URL")
+            transport = Transport(base_url=base_url.rstrip("/"), timeout_s=timeout)
         self.store = store
-        self.base_url = base_url.rstrip("/")
-        self._client = client or httpx.Client(timeout=timeout)
+        self.transport = transport
+        self.base_url = transport.base_url
+        self._client = client or transport.client()
+        self._rng = rng or random.Random()
+        self._pool = ThreadPoolExecutor(max_workers=transport.connections, thread_name_prefix="kiosk-sync")
+        self._local = threading.local()
+        self._readers: list[PacketReader] = []
+        self._readers_lock = threading.Lock()
+        self._round = threading.Lock()  # one delivery round at a time
 
     def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
         self._client.close()
 
-    def deliver_due(self, *, now: datetime | None = None, limit: int = 50) -> DeliveryReport:
-        now = now or datetime.now(UTC)
+    # -- delivery ---------------------------------------------------------------------------------
+    def deliver_due(self, *, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+        """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes."""
         report = DeliveryReport()
-        for enrollment_id in self.store.due(now=now.strftime("%Y-%m-%dT%H:%M:%SZ"), limit=limit):
-            error = self.deliver(enrollment_id, now=now)
-            if error:
-                report.failed[enrollment_id] = error
-            else:
-                report.delivered.append(enrollment_id)
+        with self._round:
+            while True:
+                now_ = now or datetime.now(UTC)
+                due = [i for i in self.store.due(now=_stamp(now_), limit=min(limit, 4 * self.transport.connections))
+                       if i not in report.delivered and i not in report.failed]
+                if not due:
+                    break
+                outcomes = list(self._pool.map(self._send, due))
+                for outcome in outcomes:
+                    self._record(outcome, now=now or datetime.now(UTC), report=report)
+                limit -= len(due)
+                if limit <= 0 or (outcomes and all(o.is_transport for o in outcomes)):
+                    break  # the receiver is out of reach: leave the rest for the next round
+        report.is_reachable = not report.failed or bool(report.delivered) or any(
+            not code.startswith(("transport:", "tls_")) for code in report.failed.values()
+        )
         return report
 
     def deliver(self, enrollment_id: str, *, now: datetime | None = None) -> str:
-        """PUT one packet; returns "" when the receiver acknowledged it, else an error code."""
-        packet = self.store.packet(enrollment_id)
-        if packet is None:
-            return ""
-        retry_after = None
-        try:
-            response = self._put(enrollment_id, packet)
-        except _Transient as exc:
-            error = str(exc)
-        except httpx.HTTPError as exc:
-            error = "transport:" + type(exc).__name__
-        else:
-            error = self._judge(response, packet)
-            retry_after = _retry_after(response)
-        if not error:
-            self.store.mark_delivered(enrollment_id)
-            log.info("packet delivered", extra={"enrollment_id": enrollment_id})
-            return ""
-        entry = self.store.entry(enrollment_id)
-        when = (now or datetime.now(UTC)) + timedelta(
-            seconds=backoff_seconds(entry.attempts if entry else 0, retry_after=retry_after)
-        )
-        self.store.mark_attempt_failed(enrollment_id, error=error, next_attempt_at=when.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        log.warning("delivery failed", extra={"enrollment_id": enrollment_id, "error": error})
-        return error
+        """Deliver one packet now; "" when the receiver acknowledged it (or nothing was left), else a code."""
+        outcome = self._send(enrollment_id)
+        report = DeliveryReport()
+        self._record(outcome, now=now or datetime.now(UTC), report=report)
+        return report.failed.get(enrollment_id, "")
 
-    @stamina.retry(on=_Transient, attempts=3, wait_initial=0.2, wait_max=2.0, timeout=20.0)
-    def _put(self, enrollment_id: str, packet: bytes) -> httpx.Response:
+    def _record(self, outcome: _Outcome, *, now: datetime, report: DeliveryReport) -> None:
+        enrollment_id = outcome.enrollment_id
+        if not outcome.error:
+            if outcome.retry_after is None:  # a real acknowledgement (not "nothing to send")
+                self.store.mark_delivered(enrollment_id)
+                log.info("packet delivered", extra={"enrollment_id": enrollment_id})
+            report.delivered.append(enrollment_id)
+            return
+        entry = self.store.entry(enrollment_id)
+        delay = backoff_seconds(entry.attempts if entry else 0, retry_after=outcome.retry_after, rng=self._rng)
+        self.store.mark_attempt_failed(enrollment_id, error=outcome.error,
+                                       next_attempt_at=_stamp(now + timedelta(seconds=delay)))
+        log.warning("delivery failed", extra={"enrollment_id": enrollment_id, "error": outcome.error})
+        report.failed[enrollment_id] = outcome.error
+
+    def _reader(self) -> PacketReader:
+        reader = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = PacketReader(self.store.path)
+            with self._readers_lock:
+                self._readers.append(reader)
+        return reader
+
+    def _send(self, enrollment_id: str) -> _Outcome:
+        """Worker thread: stream one packet to the receiver. Reads only; never writes the outbox."""
+        reader = self._reader()
+        located = reader.locate(enrollment_id)
+        if located is None:
+            return _Outcome(enrollment_id, retry_after=0.0)  # already acknowledged and purged
+        rowid, size, digest = located
+        try:
+            response = self._put(enrollment_id, reader, rowid, size)
+        except _Transient as exc:
+            return _Outcome(enrollment_id, error=str(exc), is_transport=str(exc).startswith("transport:"))
+        except UntrustedReceiver as exc:
+            return _Outcome(enrollment_id, error=exc.code, is_transport=True)
+        except httpx.HTTPError as exc:
+            return _Outcome(enrollment_id, error="transport:" + type(exc).__name__, is_transport=True)
+        return _Outcome(enrollment_id, error=self._judge(response, digest), retry_after=_retry_after(response))
+
+    @stamina.retry(on=_Transient, attempts=3, wait_initial=0.2, wait_max=2.0, timeout=30.0)
+    def _put(self, enrollment_id: str, reader: PacketReader, rowid: int, size: int) -> httpx.Response:
         try:
             response = self._client.put(
-                f"{self.base_url}/v1/packets/{enrollment_id}", content=packet,
-                headers={"Content-Type": "application/octet-stream"},
+                f"{self.base_url}/v1/packets/{enrollment_id}", content=reader.chunks(rowid),
+                headers={"Content-Type": "application/octet-stream", "Content-Length": str(size)},
             )
-        except (httpx.TransportError,) as exc:
-            raise _Transient("transport:" + type(exc).__name__) from exc
+        except httpx.TransportError as exc:
+            if _is_certificate_error(exc):
+                raise UntrustedReceiver("the receiver's certificate is not trusted") from None
+            raise _Transient("transport:" + type(exc).__name__) from None
+        self.transport.check_peer(response)
         if response.status_code in (502, 503, 504) and _retry_after(response) is None:
             raise _Transient(f"http_{response.status_code}")
         return response
 
     @staticmethod
-    def _judge(response: httpx.Response, packet: bytes) -> str:
+    def _judge(response: httpx.Response, digest: str) -> str:
         """"" if the response really acknowledges this packet; garbage never counts as success."""
         if response.status_code not in (200, 201):
             return f"http_{response.status_code}"
@@ -115,12 +227,113 @@ class SyncCoordinator:
             body = response.json()
         except ValueError:
             return "bad_response"
-        if not isinstance(body, dict) or body.get("digest") != hashlib.sha256(packet).hexdigest():
+        if not isinstance(body, dict) or body.get("digest") != digest:
             return "bad_response"
         return ""
+
+    # -- outcomes ---------------------------------------------------------------------------------
+    def reconcile(self, *, now: datetime | None = None, poll_s: float = STATUS_POLL_S, limit: int = 50) -> int:
+        """Ask the receiver for the outcome of delivered enrollments; returns how many changed."""
+        now = now or datetime.now(UTC)
+        ids = self.store.to_reconcile(checked_before=_stamp(now - timedelta(seconds=poll_s)), limit=limit)
+        changed = 0
+        for enrollment_id, answer in zip(ids, self._pool.map(self._fetch_status, ids)):
+            if answer is None:
+                break  # offline or garbage: try again next round
+            status, reasons = answer
+            entry = self.store.entry(enrollment_id)
+            if entry is not None and entry.status != status:
+                changed += 1
+            self.store.record_status(enrollment_id, status, reasons=reasons)
+        return changed
+
+    def _fetch_status(self, enrollment_id: str) -> tuple[str, list[str]] | None:
+        body = self._get_json(f"/v1/packets/{enrollment_id}/status")
+        if not isinstance(body, dict) or body.get("status") not in LOCAL_STATUS:
+            return None
+        return LOCAL_STATUS[body["status"]], _reasons(body)
 
     def status(self, enrollment_id: str) -> dict:
         """The receiver's status for one enrollment (received / accepted / rejected with reasons ...)."""
         response = self._client.get(f"{self.base_url}/v1/packets/{enrollment_id}/status")
+        self.transport.check_peer(response)
         response.raise_for_status()
         return response.json()
+
+    def lookup_status(self, reference: str) -> dict:
+        """The status check: ``{"status": received|accepted|rejected|activated|unknown|offline, "reasons": [...]}``.
+
+        ``unknown`` when the receiver has nothing under that reference (the kiosk adds
+        ``"is_queued_here": True`` when its own outbox still holds it, waiting to be delivered);
+        ``offline`` when the receiver cannot be reached or answers nonsense.
+        """
+        reference = reference.strip().upper()
+        try:
+            response = self._client.get(f"{self.base_url}/v1/status/{reference}")
+            self.transport.check_peer(response)
+        except (httpx.HTTPError, UntrustedReceiver):
+            return {"status": "offline", "reasons": []}
+        if response.status_code in (400, 404):
+            entry = self.store.by_reference(reference)
+            queued = entry is not None and entry.status == "queued"
+            return {"status": "unknown", "reasons": [], **({"is_queued_here": True} if queued else {})}
+        try:
+            body = response.json() if response.status_code == 200 else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or body.get("status") not in LOOKUP_STATUSES:
+            return {"status": "offline", "reasons": []}
+        return {"status": body["status"], "reasons": _reasons(body)}
+
+    def _get_json(self, path: str):
+        try:
+            response = self._client.get(f"{self.base_url}{path}")
+            self.transport.check_peer(response)
+            if response.status_code != 200:
+                return None
+            return response.json()
+        except (httpx.HTTPError, UntrustedReceiver, ValueError):
+            return None
+
+    # -- one-time codes (email and mobile verification) --------------------------------------------
+    def send_otp(self, channel: str, address: str) -> str | None:
+        """Ask the receiver to send a one-time code; its id, or ``None`` when offline or refused."""
+        body = self._post_json("/v1/otp", {"channel": channel, "address": address})
+        otp_id = body.get("otp_id") if isinstance(body, dict) else None
+        return otp_id if isinstance(otp_id, str) else None
+
+    def check_otp(self, otp_id: str, code: str) -> bool | None:
+        """True/False for the code the citizen typed; ``None`` when the receiver cannot tell."""
+        body = self._post_json(f"/v1/otp/{otp_id}/verify", {"code": code})
+        verified = body.get("verified") if isinstance(body, dict) else None
+        return verified if isinstance(verified, bool) else None
+
+    def _post_json(self, path: str, payload: dict):
+        try:
+            response = self._client.post(f"{self.base_url}{path}", json=payload, timeout=10.0)
+            self.transport.check_peer(response)
+            if response.status_code not in (200, 201):
+                return None
+            return response.json()
+        except (httpx.HTTPError, UntrustedReceiver, ValueError):
+            return None
+
+
+def _reasons(body: dict) -> list[str]:
+    reasons = body.get("reasons", [])
+    return [r for r in reasons if isinstance(r, str) and r.isidentifier()] if isinstance(reasons, list) else []
+
+
+def _is_certificate_error(exc: Exception) -> bool:
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ssl_errors()):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
+
+
+def ssl_errors() -> tuple[type[BaseException], ...]:
+    import ssl
+
+    return (ssl.SSLCertVerificationError,)
