@@ -63,3 +63,38 @@ class PaperOut(PrinterError):
 
 class CoverOpen(PrinterError):
     """The printer's cover is open."""
+
+
+class ReaderUnavailable(CardError, ConnectionError):
+    """No PC/SC service or no reader: pcscd is not running, or the configured reader is unplugged."""
+
+
+class CardNotSupported(CardError):
+    """The card is neither a TS-CNS/CNS nor a CIE (or answers like neither)."""
+
+
+class CardDataInvalid(CardError):
+    """A file on the card is truncated or malformed, or its fields contradict each other."""
+
+
+class CertificateInvalid(CardError):
+    """The card's certificate is garbage, expired, from an unknown CA, or names someone else.
+
+    ``reason`` is one of ``"garbage"``, ``"expired"``, ``"unknown_ca"``, ``"mismatch"``, ``"missing"``.
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class CardBlocked(CardError):
+    """The card's PIN is blocked (no tries left): only the PUK, elsewhere, can unblock it."""
+
+
+class CardStatusError(CardError):
+    """The card answered a command with an error status word (``sw``, e.g. ``0x6A82``)."""
+
+    def __init__(self, message: str, *, sw: int) -> None:
+        super().__init__(message)
+        self.sw = sw

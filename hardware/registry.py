@@ -16,7 +16,7 @@ from hardware.errors import BackendOptionInvalid, BackendUnknown
 T = TypeVar("T")
 
 _BACKENDS: dict[str, dict[str, str | type]] = {
-    "card": {"sim": "hardware.card.sim:SimCardReader"},
+    "card": {"sim": "hardware.card.sim:SimCardReader", "pcsc": "hardware.card.pcsc:PcscCardReader"},
     "camera": {"sim": "hardware.camera.sim:SimCamera"},
     "printer": {
         "sim": "hardware.printer.sim:SimPrinter",

@@ -216,6 +216,14 @@ def cmd_receipts(args) -> int:
     return 0 if len(printed) == len(pending) else 1
 
 
+def cmd_card_read(args) -> int:
+    from kiosk.card_report import format_report, read_inserted_card
+
+    report = read_inserted_card(_config(args), wait_s=args.wait)
+    print(json.dumps(report, ensure_ascii=False) if args.json else format_report(report))
+    return 0
+
+
 def cmd_printer_test_page(args) -> int:
     from datetime import datetime
 
@@ -360,6 +368,17 @@ def build_parser() -> argparse.ArgumentParser:
     page.add_argument("--out", default="var/test-page.png",
                       help="where the simulated printer's rendered page goes (default: var/test-page.png)")
     page.set_defaults(func=cmd_printer_test_page)
+
+    card = sub.add_parser("card", help="service the smart-card reader",
+                          description="Technician commands for the smart-card reader.")
+    cardsub = card.add_subparsers(dest="card_command", required=True, metavar="SUBCOMMAND")
+    cread = cardsub.add_parser("read", help="read the inserted card and say what it holds",
+                               description="Read the card in the configured reader: type, codice fiscale, names, "
+                               "birth date, expiry, certificate issuer and validity, and how long the read took.")
+    cread.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    cread.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="wait this long for a card to be inserted (default: it must be there)")
+    cread.set_defaults(func=cmd_card_read)
 
     config = sub.add_parser("config", help="check the configuration", description="Validate the configuration.")
     csub = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")

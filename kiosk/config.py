@@ -72,6 +72,25 @@ class HardwareSection(_Section):
         return value
 
 
+class CardSection(_Section):
+    """The smart-card reader of the ``pcsc`` backend and the CAs whose CNS certificates are trusted."""
+
+    reader: str = ""  # part of the PC/SC reader's name; "" = the first reader pcscd lists
+    ca_certs: tuple[Path, ...] = ()  # PEM files (the AgID trust list's CNS CAs); empty: chain unchecked
+
+    @field_validator("ca_certs")
+    @classmethod
+    def _files_exist(cls, value: tuple[Path, ...]) -> tuple[Path, ...]:
+        missing = [str(p) for p in value if not p.is_file()]
+        if missing:
+            raise ValueError(f"CA certificate file(s) not found: {', '.join(missing)}")
+        return value
+
+    def options(self, backend: str) -> dict:
+        """The keyword options of ``registry.create("card", backend, ...)``."""
+        return {"reader": self.reader, "ca_certs": self.ca_certs} if backend == "pcsc" else {}
+
+
 class PrinterSection(_Section):
     """The receipt printer: its python-escpos profile and where the configured backend finds it."""
 
@@ -175,6 +194,7 @@ class Config(BaseSettings):
     kiosk: KioskSection = KioskSection()
     journey: JourneySection = JourneySection()
     hardware: HardwareSection = HardwareSection()
+    card: CardSection = CardSection()
     printer: PrinterSection = PrinterSection()
     display: DisplaySection = DisplaySection()
     receiver: ReceiverSection = ReceiverSection()

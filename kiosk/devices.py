@@ -22,7 +22,7 @@ class Hardware:
     def from_config(cls, config) -> Hardware:
         hw = config.hardware
         return cls(
-            card_reader=registry.create("card", hw.card_reader),
+            card_reader=registry.create("card", hw.card_reader, **_card_options(config)),
             camera=registry.create("camera", hw.camera),
             printer=registry.create("printer", hw.printer, **_printer_options(config)),
             panel=registry.create("panel", hw.panel, **_panel_options(config)),
@@ -53,6 +53,11 @@ class Hardware:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _card_options(config) -> dict:
+    card = getattr(config, "card", None)  # test doubles may carry only a hardware section
+    return card.options(config.hardware.card_reader) if card is not None else {}
 
 
 def _printer_options(config) -> dict:

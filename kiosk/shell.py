@@ -29,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
 from hardware.errors import (
-    CameraError, CardError, CardRemoved, CoverOpen, NoCard, PaperOut, PrinterError, PrinterOffline,
+    CameraError, CardBlocked, CardDataInvalid, CardError, CardNotSupported, CardRemoved, CertificateInvalid,
+    CoverOpen, NoCard, PaperOut, PrinterError, PrinterOffline,
 )
 from hardware.printer.port import PrinterStatus
 from kiosk.devices import Hardware
@@ -67,10 +68,13 @@ def _card_event(identity) -> ev.CardRead:
 
 
 def _card_error_code(exc: CardError) -> str:
-    if isinstance(exc, CardRemoved):
-        return "card_removed"
-    if isinstance(exc, NoCard):
-        return "card_needed"
+    """The message key the citizen sees for a card fault (the journey goes on: manual entry remains)."""
+    for kind, code in (
+        (CardRemoved, "card_removed"), (NoCard, "card_needed"), (CertificateInvalid, "card_certificate_invalid"),
+        (CardDataInvalid, "card_data_inconsistent"), (CardNotSupported, "card_unknown"), (CardBlocked, "pin_blocked"),
+    ):
+        if isinstance(exc, kind):
+            return code
     return "card_unreadable"
 
 

@@ -20,8 +20,11 @@ from journey_helpers import FIELDS
 OPERATOR_PIN = "87654321"
 
 
-def make_shell(tmp: Path) -> Shell:
+def make_shell(tmp: Path, *, card_reader=None) -> Shell:
+    """``card_reader``: another backend than the simulated one (e.g. PC/SC), not yet started."""
     hardware = Hardware.from_config(_SimConfig())
+    if card_reader is not None:
+        hardware.card_reader = card_reader
     hardware.start()
     receiver_dir = tmp / "receiver"
     if not (receiver_dir / "keys" / "receiver.pub").exists():
