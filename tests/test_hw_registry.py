@@ -25,7 +25,7 @@ def fresh_table(monkeypatch):
 
 def test_ports_and_known_backends():
     assert registry.ports() == ["camera", "card", "panel", "printer"]
-    assert registry.known("card") == ["sim"]
+    assert registry.known("card") == ["pcsc", "sim"]
     assert registry.known("panel") == ["gpiozero", "mock"]
 
 
@@ -42,8 +42,8 @@ def test_create_sim(port):
 
 
 def test_unknown_backend_names_the_known_ones():
-    with pytest.raises(BackendUnknown, match=r"^unknown card backend 'pcsc' \(known: sim\)$"):
-        registry.create("card", "pcsc")
+    with pytest.raises(BackendUnknown, match=r"^unknown card backend 'nfc' \(known: pcsc, sim\)$"):
+        registry.create("card", "nfc")
     with pytest.raises(LookupError):
         registry.create("panel", "rpigpio")
 
