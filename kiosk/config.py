@@ -152,6 +152,26 @@ class SyncSection(_Section):
     freeze_age_days: float = Field(default=7.0, gt=0)  # N: age of the oldest undelivered one before it stops
 
 
+class ProvisioningSection(_Section):
+    """The reference receiver's follow-up of an accepted enrollment: SCIM, the RAO token, the email."""
+
+    scim_url: str = ""  # the IdP's SCIM 2.0 base URL; empty: no SCIM provisioning
+    scim_token: str = ""  # bearer token for the SCIM service
+    organization: str = ""  # enterprise extension "organization" (default: kiosk.name)
+    ra_key: Path | None = None  # the registration authority's private key (PEM, RSA or EC) signing RAO tokens
+    ra_certificate: Path | None = None  # its certificate (PEM, chain after it), sent as x5c
+    issuer_code: str = ""  # the RAO's code (e.g. the IPA code of the town hall), in the token's iss
+    operator_reference: str = ""  # who acts for the RAO, in the token's iss (default: kiosk.name)
+    smtp_host: str = ""
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_starttls: Literal["auto", "require", "never"] = "auto"  # auto: whenever the server offers it
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_ca_file: Path | None = None  # trust this CA for the SMTP server (default: the system's)
+    mail_from: str = ""  # the sender of the citizen's activation email
+    rejected_retention_days: int = Field(default=30, ge=0)  # then a rejected enrollment's sealed data is deleted
+
+
 class OperatorsSection(_Section):
     codici_fiscali: tuple[str, ...] = ()
 
@@ -203,6 +223,7 @@ class Config(BaseSettings):
     panel: PanelSection = PanelSection()
     metrics: MetricsSection = MetricsSection()
     service: ServiceSection = ServiceSection()
+    provisioning: ProvisioningSection = ProvisioningSection()
 
     @classmethod
     def settings_customise_sources(
