@@ -46,13 +46,31 @@ def make_ca(directory: Path, *, name: str = "Test CA", kind: str = "rsa"):
     return ca_cert, key_path, cert_path
 
 
+def citizen_named(surname: str) -> Citizen:
+    """The sample citizen under another surname, with the codice fiscale that goes with it."""
+    from codicefiscale import codicefiscale
+
+    cf = codicefiscale.encode(lastname=surname, firstname="Giulia", gender="F", birthdate="12/03/1985",
+                              birthplace="H501")
+    return Citizen(codice_fiscale=cf, surname=surname.upper(), given_name="GIULIA", birth_date=date(1985, 3, 12),
+                   sex=Sex.FEMALE, birth_place_code="H501", card_type="TS-CNS", card_expiry=date(2028, 1, 10))
+
+
+def unique_surname() -> str:
+    """A surname no other test uses (the IdP holds one identity per codice fiscale)."""
+    import secrets
+
+    consonants = "BCDFGLMNPRSTVZ"
+    return "".join(secrets.choice(consonants) + secrets.choice("AEIOU") for _ in range(4))
+
+
 def sample_enrollment(*, language: str = "it", email: str = "giulia.bianchi@example.it",
-                      activation_code: str = ACTIVATION_CODE, route: str = "operator") -> Enrollment:
+                      activation_code: str = ACTIVATION_CODE, surname: str | None = None) -> Enrollment:
     captures = tuple(Capture(kind=k, jpeg=b"\xff\xd8" + k.encode(), width=10, height=10) for k in (
         "document_front", "document_back", "health_card_front", "health_card_back", "face"))
-    citizen = Citizen(codice_fiscale="BNCGLI85C52H501R", surname="BIANCHI", given_name="GIULIA",
-                      birth_date=date(1985, 3, 12), sex=Sex.FEMALE, birth_place_code="H501",
-                      card_type="TS-CNS", card_expiry=date(2028, 1, 10))
+    citizen = citizen_named(surname) if surname else Citizen(
+        codice_fiscale="BNCGLI85C52H501R", surname="BIANCHI", given_name="GIULIA", birth_date=date(1985, 3, 12),
+        sex=Sex.FEMALE, birth_place_code="H501", card_type="TS-CNS", card_expiry=date(2028, 1, 10))
     identification = Identification(route=IdentificationRoute.OPERATOR, operator_id="op-1",
                                     verified_at=datetime(2026, 11, 23, 10, 0, 5, tzinfo=UTC))
     return Enrollment(

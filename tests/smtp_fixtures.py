@@ -4,6 +4,7 @@ mailbox that records what it accepted (and can stall or refuse on demand)."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import ssl
 import threading
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,7 @@ class Mailbox:
 
 class SmtpServer:
     def __init__(self, directory: Path, *, starttls: bool = True) -> None:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every connection at INFO
         self.mailbox = Mailbox()
         self.port = free_port()
         self.cert_path, key_path = make_tls_files(directory)

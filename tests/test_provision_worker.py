@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from provision_helpers import ACTIVATION_CODE, make_ca, sample_enrollment
+from provision_helpers import ACTIVATION_CODE, make_ca, sample_enrollment, unique_surname
 from scim_fixtures import TOKEN, ScimServer, free_port
 from smtp_fixtures import SmtpServer
 
@@ -56,16 +56,16 @@ def receiver(tmp_path):
     key = sealing.load_or_create_signing_key(tmp_path / "kiosk.key")
     trust_kiosk(data, "demo-kiosk-01", sealing.public_key_pem(key))
 
-    def deliver(*, status="accepted", language="it", codice_fiscale=None):
-        enrollment = sample_enrollment(language=language)
+    def deliver(*, status="accepted", language="it", sample=False):
+        # The IdP holds one identity per codice fiscale: a citizen of their own per enrollment.
+        enrollment = sample_enrollment(language=language, surname=None if sample else unique_surname())
         payload = enrollment.to_payload()
-        if codice_fiscale != "sample":  # userName is unique at the IdP: one citizen per test
-            payload["citizen"]["codice_fiscale"] = codice_fiscale or enrollment.enrollment_id[-16:]
         packet = sealing.seal(json.dumps(payload).encode(), recipient=sealing.load_recipient(public_key_path(data)),
                               signing_key=key, kiosk_id="demo-kiosk-01", enrollment_id=enrollment.enrollment_id,
                               created_at=datetime.now(UTC))
         with Intake(data) as intake:
             intake.receive(enrollment.enrollment_id, packet)
+            assert intake.status(enrollment.enrollment_id).status == "received", "the receiver's checks pass"
             if status != "received":
                 intake.store.set_status(enrollment.enrollment_id, status, reasons=["document_expired"]
                                         if status == "rejected" else [])
@@ -91,7 +91,7 @@ def users_for(server, enrollment_id):
 
 def test_accepted_enrollment_is_provisioned_tokened_and_emailed_once(receiver, ra, smtp, scim_server):
     data, deliver = receiver
-    enrollment_id = deliver(language="en", codice_fiscale="sample")
+    enrollment_id = deliver(language="en", sample=True)
     tokens = {}
     with ProvisioningWorker(data, settings(ra, smtp, scim_server.url),
                             on_token=lambda eid, token: tokens.setdefault(eid, token)) as worker:
