@@ -36,7 +36,9 @@ def cmd_demo(args) -> int:
         state = "ok" if summary["ok"] else "FAILED"
         print(f"demo {state}: enrollment {summary['enrollment_id']} sealed={summary['sealed']} "
               f"committed={summary['committed']} printed={summary['printed']} delivered={summary['delivered']} "
-              f"verdict={summary['receiver'].get('status')}; screens, receipt and summary.json in {args.out}")
+              f"verdict={summary['receiver'].get('status')} provisioned={bool(summary.get('provisioned'))} "
+              f"email_sent={summary.get('email_sent', False)}; screens, receipt, mail, token and summary.json in "
+              f"{args.out}")
     return code
 
 
@@ -99,8 +101,11 @@ def cmd_receiver(args) -> int:
         reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
         print(f"enrollment {record.enrollment_id} (reference {record.reference}): {record.status}{reasons}")
         return 0
+    if args.receiver_command == "jobs":
+        return _receiver_jobs(args, data)
     from kiosk.receiver.server import ServerTls, serve_forever
 
+    provisioning = _provisioning(args)
     key_id = init_data_dir(data)
     tls_files = (args.tls_cert, args.tls_key, args.client_ca)
     if any(tls_files) and not all(tls_files):
@@ -109,7 +114,67 @@ def cmd_receiver(args) -> int:
     scheme = "https (client certificates required)" if tls else "http (no TLS: for local experiments only)"
     print(f"receiver on {args.host}:{args.port} over {scheme} (key id {key_id}, data {data}; operator token in "
           f"{data / 'keys' / 'operator.token'})", flush=True)
-    serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data))
+    if provisioning is None:
+        print("provisioning off: set [provisioning] in the config to provision, make RAO tokens and send the "
+              "activation emails", flush=True)
+    else:
+        scim = provisioning.scim_url or "off"
+        print(f"provisioning on: SCIM {scim}, email via {provisioning.smtp.host}:{provisioning.smtp.port}", flush=True)
+    serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data),
+                  provisioning=provisioning)
+    return 0
+
+
+def _provisioning(args):
+    """The receiver's provisioning settings from the config (and --scim-url/--scim-token), or None if
+    the config has no [provisioning] to speak of."""
+    from kiosk.receiver.provision.worker import ProvisioningSettings
+
+    config = _config(args)
+    section = config.provisioning
+    if not (section.ra_key or section.smtp_host or section.mail_from or args.scim_url):
+        return None
+    return ProvisioningSettings.from_config(config, scim_url=args.scim_url, scim_token=args.scim_token)
+
+
+def _receiver_jobs(args, data: Path) -> int:
+    from datetime import UTC, datetime
+
+    from kiosk.receiver.keys import database_path
+    from kiosk.receiver.provision.jobs import JobQueue
+
+    if not database_path(data).exists():
+        raise KioskError(f"no receiver database in {data}")
+    if args.run:
+        from kiosk.receiver.provision.worker import ProvisioningWorker
+
+        settings = _provisioning(args)
+        if settings is None:
+            raise KioskError("provisioning is not configured: set [provisioning] in the config")
+        with ProvisioningWorker(data, settings) as worker:
+            for enrollment_id, outcome in worker.run_due().items():
+                print(f"{enrollment_id}: {outcome}")
+            worker.purge_rejected()
+    queue = JobQueue(database_path(data))
+    try:
+        if args.retry:
+            if not queue.retry(args.retry, now=datetime.now(UTC)):
+                raise KioskError(f"no failed provisioning job for {args.retry}")
+            print(f"{args.retry}: queued again")
+        jobs = queue.all()
+    finally:
+        queue.close()
+    fields = ("enrollment_id", "stage", "attempts", "next_attempt_at", "last_error", "failed_stage", "scim_user_id",
+              "message_id", "accepted_at", "provisioned_at", "token_at", "email_sent_at")
+    if args.json:
+        print(json.dumps([{f: getattr(j, f) for f in fields} for j in jobs], indent=2))
+        return 0
+    if not jobs:
+        print("no provisioning jobs")
+    for j in jobs:
+        error = f"  {j.last_error}" if j.last_error else ""
+        print(f"{j.enrollment_id}  {j.stage:<9}  attempts={j.attempts}  next={j.next_attempt_at}"
+              f"  scim={j.scim_user_id or '-'}  email={j.email_sent_at or '-'}{error}")
     return 0
 
 
@@ -296,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     receiver.add_argument("--tls-cert", metavar="PEM", help="the receiver's TLS certificate (the kiosks pin it)")
     receiver.add_argument("--tls-key", metavar="PEM", help="its private key")
     receiver.add_argument("--client-ca", metavar="PEM", help="CA whose client certificates (the kiosks') are accepted")
+    receiver.add_argument("--scim-url", metavar="URL",
+                          help="the IdP's SCIM 2.0 base URL (default: provisioning.scim_url from the config)")
+    receiver.add_argument("--scim-token", metavar="TOKEN",
+                          help="its bearer token (default: provisioning.scim_token from the config)")
     receiver.set_defaults(func=cmd_receiver, receiver_command=None)
     rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
     show = rsub.add_parser("show", help="decrypt and print one received enrollment",
@@ -316,6 +385,17 @@ def build_parser() -> argparse.ArgumentParser:
     decide.add_argument("decision", choices=("accept", "reject"))
     decide.add_argument("--reason", action="append", metavar="CODE", help="a rejection reason code (repeatable)")
     decide.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
+    jobs = rsub.add_parser("jobs", help="the provisioning queue: SCIM, RAO token, activation email",
+                           description="List what follows each accepted enrollment (step, attempts, next try, last "
+                           "error code, SCIM user id, when the email was sent); no personal data. --retry ID puts a "
+                           "failed job back at the step it failed at; --run works the due jobs now with the "
+                           "[provisioning] settings of the config.")
+    jobs.add_argument("--retry", metavar="ID", help="queue a failed job again")
+    jobs.add_argument("--run", action="store_true", help="work the due jobs now")
+    jobs.add_argument("--json", action="store_true", help="machine-readable output")
+    jobs.add_argument("--scim-url", default=argparse.SUPPRESS, metavar="URL", help="the IdP's SCIM 2.0 base URL")
+    jobs.add_argument("--scim-token", default=argparse.SUPPRESS, metavar="TOKEN", help="its bearer token")
+    jobs.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
 
     queue = sub.add_parser("queue", help="list the outbox and the freeze state (no personal data)",
                            description="List queued and delivered enrollments (id, status, attempts, printed) and "

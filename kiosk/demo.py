@@ -248,7 +248,11 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
         shell.close()
         shell.store.close()
         coordinator.close()
-    summary["ok"] = bool(
+    if summary.get("delivered"):  # the receiver's side: the operator accepts, provisioning, token, email
+        from kiosk.receiver.provision.local import follow_up_demo
+
+        summary.update(follow_up_demo(out, receiver_dir, enrollment_id, town=config.kiosk.name))
+    summary["ok"] = bool(summary.get("email_sent") and summary.get("provisioned") and summary.get("token") and 
         summary["committed"] and summary["printed"] and summary["delivered"]
         and verdict.get("signature_valid") and verdict.get("decrypted")
     )

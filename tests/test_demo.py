@@ -72,7 +72,8 @@ def test_receipt_holds_nothing_personal(demo):
 
 def _kiosk_files(out: Path, data: Path) -> list[Path]:
     files = [p for p in data.rglob("*") if p.is_file()]
-    files += [p for p in out.rglob("*") if p.is_file() and "screens" not in p.parts and "receiver" not in p.parts]
+    # mail/ is what the demo's SMTP server received: the citizen's mailbox, not the kiosk's disk
+    files += [p for p in out.rglob("*") if p.is_file() and not {"screens", "receiver", "mail"} & set(p.parts)]
     return files
 
 
@@ -113,3 +114,26 @@ def test_a_second_run_reuses_the_kiosk_key_and_delivers_again(demo, tmp_path):
                            env=env, timeout=60)
     entries = json.loads(queue.stdout)
     assert len(entries) == 2 and all(e["status"] == "delivered" and not e["has_packet"] for e in entries)
+
+
+def test_the_demo_follows_the_acceptance_to_the_citizens_inbox(demo):
+    from email import message_from_bytes, policy
+
+    from kiosk.receiver.provision.token import open_token
+
+    _, out, _ = demo
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["accepted"] and summary["stage"] == "email_sent" and summary["email_sent"] is True
+    assert summary["provisioned"]["scim_user_id"] and summary["provisioned"]["users_for_enrollment"] == 1
+    assert summary["token"]["signature_valid"] and summary["token"]["valid_days"] == 30
+    assert summary["mail"] == ["mail/01.eml"]
+    message = message_from_bytes((out / "mail" / "01.eml").read_bytes(), policy=policy.default)
+    assert message["To"] == SAMPLE["email"]
+    (attachment,) = list(message.iter_attachments())
+    token = (out / "token.jwt").read_text().strip()
+    assert attachment.get_content().decode() == token
+    plain = message.get_body(("plain",)).get_content()
+    second_half = next(line.strip() for line in plain.splitlines() if line.startswith("    "))
+    data = open_token(token, summary["activation_first_half"] + second_half)
+    assert data["spidAttributes"]["fiscalNumber"] == "TINIT-" + SAMPLE["codice fiscale"]
+    assert data["info"]["requestId"] == summary["enrollment_id"]

@@ -33,13 +33,18 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kiosk.errors import SealError, StoreError
 from kiosk.receiver.decisions import BadDecision, Decisions
 from kiosk.receiver.intake import Intake
-from kiosk.receiver.keys import init_data_dir
+from kiosk.receiver.keys import database_path, init_data_dir
+from kiosk.receiver.provision.jobs import JobQueue, progress_of
 from kiosk.receiver.storage import BadTransition, PacketNotFound, PutOutcome, StoredPacket
+
+if TYPE_CHECKING:
+    from kiosk.receiver.provision.worker import ProvisioningSettings
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +114,7 @@ class ReceiverServer:
         tls: ServerTls | None = None,
         operator_token: str | None = None,
         on_accepted: tuple[Callable[[str], None], ...] = (),
+        provisioning: ProvisioningSettings | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
@@ -117,6 +123,10 @@ class ReceiverServer:
         self.tls = tls
         self.operator_token = operator_token  # None: the operator API answers 401 to everyone
         self.on_accepted = on_accepted
+        self.provisioning = provisioning  # None: accepted enrollments wait in the queue (kiosk receiver jobs)
+        self._worker_thread: threading.Thread | None = None
+        self._worker_stop = threading.Event()
+        self._worker_wake = threading.Event()
         self.key_id: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -148,7 +158,9 @@ class ReceiverServer:
             intake.close()
             raise
         self._httpd.intake = intake
-        self._httpd.decisions = Decisions(intake.store, on_accepted=self.on_accepted)
+        wake = (lambda enrollment_id: self._worker_wake.set(),) if self.provisioning else ()
+        self._httpd.decisions = Decisions(intake.store, on_accepted=(*self.on_accepted, *wake))
+        self._httpd.provisioning = JobQueue(database_path(self.data_dir))
         self._httpd.max_body = self.max_body
         self._httpd.tls_context = self.tls.context() if self.tls else None
         self._httpd.operator_token = self.operator_token
@@ -159,6 +171,8 @@ class ReceiverServer:
             daemon=True,
         )
         self._thread.start()
+        if self.provisioning is not None:
+            self._start_worker()
         logger.info("receiver listening on %s:%d (key %s)", self.host, self.port, self.key_id)
         return self
 
@@ -171,7 +185,29 @@ class ReceiverServer:
         if self._thread is not None:
             self._thread.join()
         httpd.intake.close()
+        httpd.provisioning.close()
+        if self._worker_thread is not None:
+            self._worker_stop.set()
+            self._worker_wake.set()
+            self._worker_thread.join()
+            self._worker_thread = None
         logger.info("receiver stopped")
+
+    def _start_worker(self) -> None:
+        """Provisioning (SCIM, RAO token, email) on its own thread and database connection."""
+        from kiosk.receiver.provision.worker import ProvisioningWorker
+
+        worker = ProvisioningWorker(self.data_dir, self.provisioning)
+        self._worker_stop.clear()
+
+        def work() -> None:
+            try:
+                worker.serve(self._worker_stop, wake=self._worker_wake)
+            finally:
+                worker.close()
+
+        self._worker_thread = threading.Thread(target=work, name="receiver-provisioning", daemon=True)
+        self._worker_thread.start()
 
 
 def serve_forever(
@@ -196,6 +232,7 @@ def serve_forever(
 
 
 class _HTTPServer(ThreadingHTTPServer):
+    provisioning: JobQueue
     daemon_threads = True
     request_queue_size = 64
     intake: Intake
@@ -337,9 +374,15 @@ class _Handler(BaseHTTPRequestHandler):
         except StoreError:
             self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
             return
+        try:
+            progress = progress_of(record.status, record.reasons,
+                                   self.server.provisioning.get(record.enrollment_id))
+        except StoreError:
+            progress = progress_of(record.status, record.reasons, None)
         self._reply(HTTPStatus.OK, {
             "enrollment_id": record.enrollment_id, "reference": record.reference, "status": record.status,
             "reasons": record.reasons, "updated_at": record.updated_at or record.received_at,
+            "stage": progress["stage"], "provisioned": progress["provisioned"], "email_sent": progress["email_sent"],
         })
 
     def _read_json(self) -> dict | None:

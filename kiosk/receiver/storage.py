@@ -41,6 +41,12 @@ class BadTransition(StoreError, ValueError):
     code = "bad_transition"
 
 
+class PacketPurged(PacketNotFound):
+    """The packet's sealed data was deleted after the retention of a rejected enrollment."""
+
+    code = "purged"
+
+
 class PutOutcome(Enum):
     CREATED = "created"  # stored now
     DUPLICATE = "duplicate"  # identical bytes already stored: nothing done
@@ -191,7 +197,21 @@ class PacketStore:
             ).fetchone()
         if row is None:
             raise PacketNotFound("no packet under that enrollment id")
+        if not row[0]:
+            raise PacketPurged("the sealed data of this rejected enrollment was deleted after its retention")
         return row[0]
+
+    def purge_rejected(self, *, before: str) -> int:
+        """Delete the sealed data of enrollments rejected at or before ``before`` (UTC, ISO 8601 with Z).
+
+        The routing record stays, so the citizen's status still shows the reasons.
+        """
+        with self._lock, _sql_errors():
+            return self._db.execute(
+                "UPDATE packets SET packet = X'' WHERE status = 'rejected' AND updated_at <> '' AND updated_at <= ?"
+                " AND length(packet) > 0",
+                (before,),
+            ).rowcount
 
     def set_status(
         self, enrollment_id: str, status: str, *, reasons: Sequence[str] = (), job: str | None = None,

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from kiosk.errors import StoreError
 
 STEPS = ("scim", "token", "mail")
+PROGRESS = ("received", "accepted", "provisioned", "email_sent", "activated", "rejected")
 FINAL = ("done", "failed", "cancelled")
 
 _SCHEMA = """
@@ -173,6 +174,17 @@ class JobQueue:
                 yield self._db
             except sqlite3.Error as err:
                 raise StoreError(f"provisioning queue error: {err.__class__.__name__}") from None
+
+
+def progress_of(status: str, reasons: list[str], job: ProvisioningJob | None) -> dict:
+    """What the citizen's status shows: ``stage`` is the furthest of ``PROGRESS`` reached."""
+    provisioned = bool(job and job.provisioned_at)
+    email_sent = bool(job and job.email_sent_at)
+    stage = status
+    if status == "accepted" and job is not None:
+        stage = "email_sent" if email_sent else "provisioned" if provisioned else "accepted"
+    return {"status": status, "stage": stage, "reasons": list(reasons), "provisioned": provisioned,
+            "email_sent": email_sent}
 
 
 class Vault:

@@ -25,16 +25,22 @@ from pathlib import Path
 from kiosk.errors import ConfigError, KioskError, SealError, StoreError
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import database_path
-from kiosk.receiver.provision.jobs import JobQueue, ProvisioningJob, Vault, stamp
+from kiosk.receiver.provision.jobs import JobQueue, ProvisioningJob, Vault, progress_of, stamp
 from kiosk.receiver.provision.mail import MailError, SmtpSettings, compose, new_message_id, send
-from kiosk.receiver.provision.scim import ProvisioningError, ScimProvisioner
+from kiosk.receiver.provision.scim import ProvisioningError, ScimProvisioner, ScimRefused
 from kiosk.receiver.provision.token import VALIDITY, RegistrationAuthority, TokenError, make_token
+from kiosk.receiver.decisions import ACCEPTED_JOB
 from kiosk.receiver.storage import PacketNotFound
 from kiosk.sync.coordinator import backoff_seconds
 
 log = logging.getLogger("kiosk.receiver.provision")
 
-PROGRESS = ("received", "accepted", "provisioned", "email_sent", "activated", "rejected")
+
+
+class NotAccepted(StoreError, ValueError):
+    """Only an accepted enrollment is provisioned."""
+
+    code = "not_accepted"
 
 
 @dataclass(frozen=True)
@@ -105,22 +111,39 @@ class ProvisioningWorker:
         """Queue an accepted enrollment (idempotent). A rejected or unknown one is refused."""
         record = self.intake.status(enrollment_id)
         if record.status not in ("accepted", "activated"):
-            raise StoreError(f"only an accepted enrollment is provisioned (this one is {record.status})")
+            raise NotAccepted(f"only an accepted enrollment is provisioned (this one is {record.status})")
         return self.jobs.enqueue(enrollment_id, now=self.clock())
 
+    def take_accepted(self) -> int:
+        """Queue every acceptance the store recorded (its durable ``accepted`` jobs, written in the
+        same transaction as the decision), then mark those jobs done. Safe to repeat after a crash."""
+        taken = 0
+        for job in self.intake.store.pending_jobs(ACCEPTED_JOB):
+            try:
+                taken += self.enqueue(job.enrollment_id)
+            except (PacketNotFound, NotAccepted):
+                pass  # gone, or rejected since: nothing to provision
+            self.intake.store.finish_job(job.job_id)
+        return taken
+
     def run_due(self, *, limit: int = 20) -> dict[str, str]:
-        """Work every due job once; returns enrollment id -> the stage it reached (or an error code)."""
+        """Queue new acceptances, then work every due job once; returns enrollment id -> the stage it
+        reached (or an error code)."""
+        self.take_accepted()
         return {enrollment_id: self.run(enrollment_id) for enrollment_id in self.jobs.due(now=self.clock(), limit=limit)}
 
-    def serve(self, stop: threading.Event, *, interval: float = 1.0) -> None:
-        """Run due jobs until ``stop`` is set (a thread of ``kiosk receiver``)."""
+    def serve(self, stop: threading.Event, *, wake: threading.Event | None = None, interval: float = 5.0) -> None:
+        """Run due jobs until ``stop`` is set (a thread of ``kiosk receiver``); ``wake`` starts a round
+        at once (set on each acceptance)."""
+        wake = wake or threading.Event()
         while not stop.is_set():
             try:
                 self.run_due()
                 self.purge_rejected()
             except KioskError as err:
                 log.error("provisioning round failed: %s", getattr(err, "code", type(err).__name__))
-            stop.wait(interval)
+            wake.wait(interval)
+            wake.clear()
 
     def run(self, enrollment_id: str) -> str:
         """Take one job as far as it goes now."""
@@ -142,6 +165,13 @@ class ProvisioningWorker:
                 self._step(job, payload)
                 job = self.jobs.get(enrollment_id)
             return job.stage
+        except ScimRefused as err:
+            if err.code != "identity_exists":
+                return self._failed(job, err)
+            # The IdP already holds an identity for this citizen: tell them to use it.
+            self.intake.store.set_status(enrollment_id, "rejected", reasons=["duplicate_identity"])
+            self.jobs.park(enrollment_id, stage="cancelled", error="identity_exists", now=self.clock())
+            return "cancelled"
         except (ProvisioningError, MailError, TokenError, SealError, StoreError) as err:
             return self._failed(job, err)
 
@@ -200,22 +230,21 @@ class ProvisioningWorker:
         record = self.intake.status(enrollment_id)
         return progress_of(record.status, record.reasons, self.jobs.get(enrollment_id))
 
+    def token(self, enrollment_id: str) -> str | None:
+        """The RAO token made for this enrollment (personal data: for the demo and the operator)."""
+        job = self.jobs.get(enrollment_id)
+        if job is None or job.token_sealed is None:
+            return None
+        return self._vault.open(enrollment_id, job.token_sealed).decode("ascii")
+
     def purge_rejected(self) -> int:
         """Delete the sealed data of enrollments rejected longer ago than the retention."""
         cutoff = self.clock() - self.settings.rejected_retention
         return purge_rejected(self.intake.store, cutoff=cutoff)
 
 
-def progress_of(status: str, reasons: list[str], job: ProvisioningJob | None) -> dict:
-    stage = status
-    provisioned = bool(job and job.provisioned_at)
-    email_sent = bool(job and job.email_sent_at)
-    if status == "accepted" and job is not None:
-        stage = "email_sent" if email_sent else "provisioned" if provisioned else "accepted"
-    return {"status": status, "stage": stage, "reasons": list(reasons), "provisioned": provisioned,
-            "email_sent": email_sent}
-
-
-def purge_rejected(store, *, cutoff: datetime) -> int:  # replaced once the store offers it
-    purge = getattr(store, "purge_rejected", None)
-    return purge(before=stamp(cutoff)) if purge else 0
+def purge_rejected(store, *, cutoff: datetime) -> int:
+    count = store.purge_rejected(before=stamp(cutoff))
+    if count:
+        log.info("sealed data of rejected enrollments deleted", extra={"count": count})
+    return count
