@@ -166,3 +166,22 @@ mail_from = "spid@comune.example"
     assert len(smtp.mailbox.messages) == 1
     for line in (run.stdout + run.stderr).splitlines():
         assert "BIANCHI" not in line.upper() or "GIULIA" not in line.upper()
+
+
+def test_an_activated_identity_becomes_active_at_the_idp(tmp_path, ra, smtp, scim_server):
+    data_dir, key, _ = prepare(tmp_path)
+    with Intake(data_dir) as intake:
+        enrollment_id, packet = sealed(data_dir, key, new_citizen_enrollment())
+        intake.receive(enrollment_id, packet)
+        Decisions(intake.store).decide(enrollment_id, "accept")
+    with ProvisioningWorker(data_dir, settings(ra, smtp, scim_server.url)) as worker:
+        assert worker.run_due() == {enrollment_id: "done"}
+        (user,) = [u for u in scim_server.users() if u[ENROLLMENT_SCHEMA]["enrollmentId"] == enrollment_id]
+        assert user["active"] is False, "inactive until the citizen completes the activation"
+        assert worker.sync_activations() == []
+        Decisions(worker.intake.store).mark_activated(enrollment_id)
+        worker.run_due()
+        assert worker.sync_activations() == [], "told once"
+        assert worker.progress(enrollment_id)["stage"] == "activated"
+    (user,) = [u for u in scim_server.users() if u[ENROLLMENT_SCHEMA]["enrollmentId"] == enrollment_id]
+    assert user["active"] is True

@@ -84,6 +84,9 @@ class JobQueue:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(_SCHEMA)
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(provisioning)")}
+            if "activated_at" not in present:  # added after the first release of this table
+                self._db.execute("ALTER TABLE provisioning ADD COLUMN activated_at TEXT")
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the provisioning queue: {err.__class__.__name__}") from None
         self._lock = threading.Lock()
@@ -145,6 +148,19 @@ class JobQueue:
                        " AND message_id IS NULL", (proposal, stamp(now), enrollment_id))
             return db.execute("SELECT message_id FROM provisioning WHERE enrollment_id = ?",
                               (enrollment_id,)).fetchone()[0]
+
+    def awaiting_activation(self, *, limit: int = 20) -> list[ProvisioningJob]:
+        """Finished jobs with a SCIM user not yet marked active at the IdP."""
+        with self._sql() as db:
+            rows = db.execute(f"SELECT {', '.join(_FIELDS)} FROM provisioning WHERE stage = 'done'"
+                              " AND scim_user_id IS NOT NULL AND activated_at IS NULL ORDER BY updated_at LIMIT ?",
+                              (limit,)).fetchall()
+        return [ProvisioningJob(*row) for row in rows]
+
+    def mark_activated(self, enrollment_id: str, *, now: datetime) -> None:
+        with self._sql() as db:
+            db.execute("UPDATE provisioning SET activated_at = ?, updated_at = ? WHERE enrollment_id = ?",
+                       (stamp(now), stamp(now), enrollment_id))
 
     def retry_later(self, enrollment_id: str, *, error: str, next_attempt_at: datetime, now: datetime) -> None:
         with self._sql() as db:

@@ -128,9 +128,28 @@ class ProvisioningWorker:
 
     def run_due(self, *, limit: int = 20) -> dict[str, str]:
         """Queue new acceptances, then work every due job once; returns enrollment id -> the stage it
-        reached (or an error code)."""
+        reached (or an error code). Then tell the IdP about identities the citizen activated."""
         self.take_accepted()
-        return {enrollment_id: self.run(enrollment_id) for enrollment_id in self.jobs.due(now=self.clock(), limit=limit)}
+        results = {enrollment_id: self.run(enrollment_id) for enrollment_id in self.jobs.due(now=self.clock(), limit=limit)}
+        self.sync_activations(limit=limit)
+        return results
+
+    def sync_activations(self, *, limit: int = 20) -> list[str]:
+        """Mark ``active`` at the IdP (SCIM replace with ``If-Match``) the users of enrollments whose
+        status became ``activated``; returns their enrollment ids. Failures wait for the next round."""
+        done = []
+        for job in self.jobs.awaiting_activation(limit=limit):
+            try:
+                if self.intake.status(job.enrollment_id).status != "activated":
+                    continue
+                self._provisioner().set_active(job.enrollment_id)
+            except (ProvisioningError, StoreError) as err:
+                log.warning("activation not synced yet", extra={"enrollment_id": job.enrollment_id,
+                                                                "error": getattr(err, "code", type(err).__name__)})
+                continue
+            self.jobs.mark_activated(job.enrollment_id, now=self.clock())
+            done.append(job.enrollment_id)
+        return done
 
     def serve(self, stop: threading.Event, *, wake: threading.Event | None = None, interval: float = 5.0) -> None:
         """Run due jobs until ``stop`` is set (a thread of ``kiosk receiver``); ``wake`` starts a round
@@ -142,6 +161,8 @@ class ProvisioningWorker:
                 self.purge_rejected()
             except KioskError as err:
                 log.error("provisioning round failed: %s", getattr(err, "code", type(err).__name__))
+            except Exception as err:  # a bug must not stop provisioning for good: log its class, go on
+                log.error("provisioning round crashed: %s", type(err).__name__)
             wake.wait(interval)
             wake.clear()
 
