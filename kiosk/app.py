@@ -31,6 +31,21 @@ def rules_from(config: Config) -> JourneyRules:
     )
 
 
+def _waker():
+    """A thread-safe callable that wakes ``pygame.event.wait`` with an event the UI ignores."""
+    import pygame
+
+    kind = pygame.event.custom_type()
+
+    def wake() -> None:
+        try:
+            pygame.event.post(pygame.event.Event(kind))
+        except pygame.error:  # the window is gone (shutting down): nobody to wake
+            pass
+
+    return wake
+
+
 def build_shell(config: Config, hardware: Hardware, *, receiver_public_key: Path, clock=datetime.now) -> Shell:
     store = Store.open(config.db_path)
     enroller = Enroller.from_files(
@@ -64,6 +79,7 @@ class KioskApp:
         ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm))
         ui.start()
         app = cls(shell, ui)
+        shell.events.wake = _waker()  # a card inserted, an effect done: the idle loop wakes at once
         app.render()
         return app
 

@@ -100,6 +100,19 @@ def operator_reference(codice_fiscale: str) -> str:
     return "op-" + hashlib.sha256(("sportello-operator:" + codice_fiscale).encode()).hexdigest()[:12]
 
 
+class Inbox(queue.Queue):
+    """The shell's queue of device reports and effect outcomes. ``wake`` (optional, set by the UI loop)
+    is called after every put, from any thread, so a sleeping loop handles the report at once."""
+
+    wake = None
+
+    def put(self, item, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        wake = self.wake
+        if wake is not None:
+            wake()
+
+
 @dataclass
 class PrintOutcome:
     is_printed: bool
@@ -119,7 +132,7 @@ class Shell:
         self.kiosk_logo = kiosk_logo
         self.operators = set(operators)
         self.clock = clock
-        self.events: queue.Queue = queue.Queue()
+        self.events = Inbox()
         self.last_receipt: bytes = b""
         self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up

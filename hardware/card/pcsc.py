@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -59,6 +60,8 @@ class PcscCardReader(CardReader):
         self.trust: TrustStore | None = None
         self.reader_name: str | None = None
         self.last_apdu_count = 0
+        self.last_insertion: dict = {}
+        """Timing of the last insertion (no personal data): ``detected_at`` (monotonic s), ``read_ms``, ``apdus``."""
         self._scard = None
         self._context = None  # for card operations (the monitor has its own)
         self._monitor_context = None
@@ -90,12 +93,16 @@ class PcscCardReader(CardReader):
 
     def _close(self) -> None:
         self._stop.set()
-        context = self._monitor_context
-        if context is not None:
-            self._scard.SCardCancel(context)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        deadline = time.monotonic() + 10
+        while thread is not None and thread.is_alive() and time.monotonic() < deadline:
+            context = self._monitor_context  # cancel again until it lands inside the wait
+            if context is not None:
+                try:
+                    self._scard.SCardCancel(context)
+                except Exception:  # noqa: BLE001 - the context died with pcscd
+                    pass
+            thread.join(timeout=0.05)
         with self._lock:
             self._disconnect()
             self._release(self._context)
@@ -139,19 +146,22 @@ class PcscCardReader(CardReader):
         scard = self._scard
         context = self._monitor_context
         states: list = []
+        self._pnp_state = scard.SCARD_STATE_UNAWARE
         while not self._stop.is_set():
             if context is None:
                 try:
                     context = self._monitor_context = self._establish()
                 except ReaderUnavailable:
-                    self._stop.wait(RETRY_S)
+                    self._stop.wait(RETRY_S)  # pcscd is away: try again shortly
                     continue
-                states = []
+                states, self._pnp_state = [], scard.SCARD_STATE_UNAWARE
             if not states:
+                # (re)list the readers; the plug-and-play entry keeps its known state, so with no
+                # reader the wait blocks until one is plugged in instead of returning at once
                 name = self._find_reader(context)
                 if name is not None:
                     self.reader_name = name
-                states = [(PNP, scard.SCARD_STATE_UNAWARE)]
+                states = [(PNP, self._pnp_state)]
                 if name is not None:
                     states.append((name, scard.SCARD_STATE_UNAWARE))
             hresult, new_states = scard.SCardGetStatusChange(context, WAIT_MS, states)
@@ -183,9 +193,10 @@ class PcscCardReader(CardReader):
         reader_list_changed = False
         for name, event, atr in new_states:
             if name == PNP:
-                if event & scard.SCARD_STATE_CHANGED:
+                if event & scard.SCARD_STATE_CHANGED and self._pnp_state != scard.SCARD_STATE_UNAWARE:
                     reader_list_changed = True
-                next_states.append((name, event & ~scard.SCARD_STATE_CHANGED))
+                self._pnp_state = event & ~scard.SCARD_STATE_CHANGED
+                next_states.append((name, self._pnp_state))
                 continue
             if event & (scard.SCARD_STATE_UNKNOWN | scard.SCARD_STATE_IGNORE | scard.SCARD_STATE_UNAVAILABLE):
                 reader_list_changed = True
@@ -202,6 +213,7 @@ class PcscCardReader(CardReader):
         return next_states
 
     def _card_arrived(self, atr: bytes) -> None:
+        detected_at = time.monotonic()
         identity = None
         with self._lock:
             self._is_present, self._was_removed = True, False
@@ -212,6 +224,10 @@ class PcscCardReader(CardReader):
                     identity = self._read_cns().identity
             except CardError as err:
                 log.info("card inserted but not read", extra={"error": type(err).__name__})
+            self.last_insertion = {
+                "detected_at": detected_at, "read_ms": (time.monotonic() - detected_at) * 1000,
+                "apdus": self.last_apdu_count if identity is not None else None,
+            }
         log.info("card inserted")
         self._notify_inserted(identity)
 
