@@ -171,3 +171,19 @@ def test_reader_recovers_when_pcscd_is_killed_and_restarted(pcsc_stack, reader):
     reader.events.wait(lambda: len(reader.events.inserted) > inserted, timeout=20)
     assert reader.events.inserted[-1].codice_fiscale == "BNCGLI85C52H501R"
     assert reader.pin_tries_left() == 3
+
+
+def test_another_program_resetting_the_card_is_survived(pcsc_stack, reader):
+    from smartcard import scard
+
+    insert(pcsc_stack, reader, "ts-cns")
+    assert reader.verify_pin("12345678").ok
+    hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    hresult, hcard, _ = scard.SCardConnect(context, VPCD_READER, scard.SCARD_SHARE_SHARED,
+                                           scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1)
+    assert hresult == scard.SCARD_S_SUCCESS
+    scard.SCardDisconnect(hcard, scard.SCARD_RESET_CARD)  # e.g. a technician's pkcs15-tool
+    scard.SCardReleaseContext(context)
+    assert reader.pin_tries_left() == 3, "still the same card, reconnected"
+    with pytest.raises(PinRequired):
+        reader.sign(b"after the reset the PIN must be given again")

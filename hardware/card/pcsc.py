@@ -283,11 +283,20 @@ class PcscCardReader(CardReader):
             raise self._no_card()
         hcard, protocol = self._card
         hresult, response = scard.SCardTransmit(hcard, protocol, list(command))
+        if hresult == scard.SCARD_W_RESET_CARD:
+            # another program (a technician's tool) reset the card: it is still here, with no PIN
+            # verified and no file selected; reconnect and send the command again, once
+            hresult, protocol = scard.SCardReconnect(hcard, scard.SCARD_SHARE_SHARED,
+                                                     scard.SCARD_PROTOCOL_T0 | scard.SCARD_PROTOCOL_T1,
+                                                     scard.SCARD_LEAVE_CARD)
+            if hresult == scard.SCARD_S_SUCCESS:
+                self._card = (hcard, protocol)
+                hresult, response = scard.SCardTransmit(hcard, protocol, list(command))
         if hresult == scard.SCARD_S_SUCCESS:
             return bytes(response)
         self._card = None
         self._session = None
-        if hresult in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD, scard.SCARD_W_RESET_CARD):
+        if hresult in (scard.SCARD_W_REMOVED_CARD, scard.SCARD_E_NO_SMARTCARD):
             self._was_removed = True
             raise CardRemoved("the card was removed from the reader")
         if hresult in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED, scard.SCARD_E_INVALID_HANDLE,

@@ -17,6 +17,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from hardware.card.emulator.vpcd import VpcdLink
 
 LOCK_FILE = Path("/tmp/sportello-pcscd.lock")
 PID_FILE = Path("/tmp/sportello-pcscd.pid")
+LOCK_WAIT_S = 1800
 VPCD_READER = "Virtual PCD 00 00"
 PCSCD = shutil.which("pcscd") or "/usr/sbin/pcscd"
 
@@ -88,16 +90,13 @@ class PcscStack:
         """Take the machine's pcscd lock (waiting for other sessions), then start or adopt pcscd."""
         if self._lock_fd is not None:
             return
-        self._lock_fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-        deadline = time.monotonic() + 1800
-        while True:  # another test session may hold pcscd: wait our turn
-            try:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("another session has held pcscd for 30 minutes") from None
-                time.sleep(0.5)
+        fd = os.open(LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
+        got = threading.Event()
+        # a blocking flock: the kernel wakes us the moment the lock is free (no polling, fair turns)
+        threading.Thread(target=lambda: (fcntl.flock(fd, fcntl.LOCK_EX), got.set()), daemon=True).start()
+        if not got.wait(LOCK_WAIT_S):
+            raise RuntimeError(f"another session has held pcscd for {LOCK_WAIT_S // 60} minutes")
+        self._lock_fd = fd
         self._stop_stale()
         if _pcscd_pids():
             self.wait_ready()  # someone else's pcscd: use it, leave it running
