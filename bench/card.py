@@ -11,7 +11,8 @@ your health card" screen, and these instants are taken:
   * detected: the PC/SC insertion event reaching the reader's monitor (pcscd polls vpcd's slot
     every 400 ms or so; a CCID reader reports at once through its interrupt endpoint);
   * on screen: the "card data" screen with the codice fiscale drawn by the kiosk's loop.
-Targets: detected to codice fiscale on screen <= 150 ms, and <= 0.5x OpenSC's wall time.
+Targets: detected to codice fiscale on screen <= 150 ms, and <= 0.5x OpenSC's wall time (reported for
+the whole path to the screen and, like for like with OpenSC's certificate read, for the card read).
 Run: .venv/bin/python bench/card.py [--runs N]
 """
 
@@ -219,6 +220,7 @@ def main() -> None:
         "insertion_to_cf_on_screen_ms_median": round(statistics.median(inserted), 1),
         "opensc_read_certificate_ms_median": round(statistics.median(opensc), 1),
         "ratio_to_opensc": round(statistics.median(detected) / statistics.median(opensc), 3),
+        "card_read_ratio_to_opensc": round(statistics.median(r["read_ms"] for r in runs) / statistics.median(opensc), 3),
         "target_ms": 150,
         "target_ratio": 0.5,
         "runs": args.runs,
@@ -229,7 +231,8 @@ def main() -> None:
     print(f"emulator connect to codice fiscale on screen (includes pcscd's ~400 ms polling of vpcd): "
           f"median {figures['insertion_to_cf_on_screen_ms_median']} ms")
     print(f"OpenSC pkcs15-tool --read-certificate: median {figures['opensc_read_certificate_ms_median']} ms "
-          f"(kiosk is {figures['ratio_to_opensc']}x; target <= 0.5x)")
+          f"(kiosk's screen is {figures['ratio_to_opensc']}x, its card read {figures['card_read_ratio_to_opensc']}x; "
+          f"target <= 0.5x)")
     print(json.dumps(figures))
 
 
