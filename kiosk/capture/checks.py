@@ -1,0 +1,332 @@
+"""Live checks on one camera frame: is the document (or the face) ready for the picture?
+
+Every check returns a ``guidance`` code, a message key in the UI catalogues (``capture.*``), that
+says the one thing the citizen should change first; ``capture.ok`` when nothing needs changing.
+Fast enough for every preview frame: the outline is searched on a 320-pixel-wide copy and the
+document's quality is measured on a small straightened copy of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+WORK_WIDTH = 320  # px: where the outline is searched
+PATCH = (320, 202)  # px: the straightened document whose quality is measured (ID-1 proportions)
+
+# thresholds (on the straightened patch and the frame)
+MIN_FILL, MAX_FILL = 0.15, 0.85  # document area / frame area
+MIN_SHARPNESS = 3000.0  # variance of the Laplacian on the patch
+MAX_GLARE = 0.012  # share of near-white, low-saturation pixels on the document
+MAX_SKEW = 0.16  # 1 - shortest/longest of opposite sides
+MAX_CORNER_DEVIATION = 14.0  # degrees away from a right angle
+DARK_DOC, BRIGHT_FRAME = 70.0, 240.0
+BLACK_FRAME_MEAN, FLAT_FRAME_STD = 12.0, 4.0
+
+OK = "capture.ok"
+
+
+@dataclass(frozen=True)
+class DocumentCheck:
+    guidance: str
+    quad: np.ndarray | None = field(default=None, repr=False)  # TL TR BR BL in frame pixels, float32
+    fill: float = 0.0  # document area / frame area
+    skew: float = 0.0
+    rotation: float = 0.0  # degrees, in-plane (not a fault: the picture is straightened)
+    sharpness: float = 0.0
+    glare: float = 0.0
+    brightness: float = 0.0
+
+    @property
+    def is_ok(self) -> bool:
+        return self.guidance == OK
+
+    @property
+    def is_outline_found(self) -> bool:
+        return self.quad is not None
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    guidance: str
+    faces: tuple[tuple[int, int, int, int], ...] = ()  # (x, y, w, h) in frame pixels
+    sharpness: float = 0.0
+
+    @property
+    def is_ok(self) -> bool:
+        return self.guidance == OK
+
+
+def frame_fault(frame: np.ndarray) -> str:
+    """``capture.camera_dark`` / ``capture.camera_bright`` for a black or blown-out frame, else ""."""
+    small = frame[::8, ::8]
+    mean, std = float(small.mean()), float(small.std())
+    if mean < BLACK_FRAME_MEAN and std < FLAT_FRAME_STD * 2:
+        return "capture.camera_dark"
+    if mean > 250 or (mean > BRIGHT_FRAME and std < FLAT_FRAME_STD * 2):
+        return "capture.camera_bright"
+    return ""
+
+
+def _grey(frame: np.ndarray) -> np.ndarray:
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left (by sums and differences)."""
+    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    ordered = np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32)
+    if len({tuple(p) for p in ordered.tolist()}) < 4:  # degenerate at 45 degrees: order by angle instead
+        c = pts.mean(axis=0)
+        ang = np.arctan2(pts[:, 1] - c[1], pts[:, 0] - c[0])
+        ordered = pts[np.argsort(ang)]
+        start = int(np.argmin(ordered.sum(axis=1)))
+        ordered = np.roll(ordered, -start, axis=0)
+    return ordered
+
+
+def find_outline(frame: np.ndarray, *, work_width: int = WORK_WIDTH) -> np.ndarray | None:
+    """The document's four corners (TL TR BR BL, frame pixels) or ``None`` when no outline is seen."""
+    h, w = frame.shape[:2]
+    scale = work_width / w
+    small = cv2.resize(frame, (work_width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    quad = _outline_in(_grey(small))
+    return None if quad is None else order_corners(quad / scale)
+
+
+def _outline_in(small_grey: np.ndarray) -> np.ndarray | None:
+    quad = _quad_from_edges(small_grey)
+    if quad is None:
+        quad = _quad_from_brightness(small_grey)
+    return quad
+
+
+def _quad_from_edges(small: np.ndarray) -> np.ndarray | None:
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    level = float(cv2.mean(blurred)[0])
+    edges = cv2.Canny(blurred, max(10, 0.3 * level), max(30, 0.8 * level))
+    edges = cv2.dilate(edges, _kernel(3))
+    return _best_quad(_solid(edges), small.shape)
+
+
+def _quad_from_brightness(small: np.ndarray) -> np.ndarray | None:
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    _, mask = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return _best_quad(_solid(mask), small.shape)
+
+
+def _solid(binary: np.ndarray) -> np.ndarray:
+    """Outlines filled into solid shapes, then thin things (pens, cables, rings) touching them cut off."""
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    filled = np.zeros_like(binary)
+    cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
+    size = max(5, (min(binary.shape) // 30) | 1)
+    return cv2.morphologyEx(filled, cv2.MORPH_OPEN, _kernel(size))
+
+
+@lru_cache(maxsize=8)
+def _kernel(size: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))
+
+
+def _best_quad(binary: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    h, w = shape[:2]
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    frame_area = float(h * w)
+    for contour in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        area = cv2.contourArea(contour)
+        if area < 0.04 * frame_area:
+            break
+        quad = _dominant_quad(contour)
+        if quad is not None and _is_plausible(quad) and 0.6 * area < cv2.contourArea(quad) < 1.25 * area:
+            return quad
+    return None
+
+
+def _dominant_quad(contour: np.ndarray) -> np.ndarray | None:
+    """The quadrilateral of the contour's four longest straight sides, extended to their crossings.
+
+    Whatever touches the document (a pen, a sticky note, a cable) adds short sides to the outline;
+    the document's own four sides stay the longest.
+    """
+    peri = cv2.arcLength(contour, True)
+    poly = cv2.approxPolyDP(contour, 0.012 * peri, True).reshape(-1, 2).astype(np.float32)
+    n = len(poly)
+    if n < 4:
+        return None
+    if n == 4:
+        return poly
+    lengths = np.linalg.norm(np.roll(poly, -1, axis=0) - poly, axis=1)
+    sides = sorted(np.argsort(lengths)[-4:])
+    if lengths[sides].min() < 0.08 * peri:
+        return None
+    corners = []
+    for a, b in zip(sides, sides[1:] + sides[:1]):
+        p = _cross(poly[a], poly[(a + 1) % n], poly[b], poly[(b + 1) % n])
+        if p is None:
+            return None
+        corners.append(p)
+    return np.array(corners, dtype=np.float32)
+
+
+def _cross(p1, p2, p3, p4) -> tuple[float, float] | None:
+    d1, d2 = p2 - p1, p4 - p3
+    den = d1[0] * d2[1] - d1[1] * d2[0]
+    if abs(den) < 1e-6 * (np.linalg.norm(d1) * np.linalg.norm(d2) + 1e-9):
+        return None
+    t = ((p3[0] - p1[0]) * d2[1] - (p3[1] - p1[1]) * d2[0]) / den
+    return float(p1[0] + t * d1[0]), float(p1[1] + t * d1[1])
+
+
+def _is_plausible(quad: np.ndarray) -> bool:
+    top, right, bottom, left = _sides(order_corners(quad))
+    long_side, short_side = max(top, bottom), max(min(left, right), 1e-6)
+    ratio = long_side / short_side if top + bottom >= left + right else max(left, right) / max(min(top, bottom), 1e-6)
+    return 1.1 < ratio < 2.2
+
+
+def _sides(q: np.ndarray) -> tuple[float, float, float, float]:
+    return tuple(float(np.linalg.norm(q[(i + 1) % 4] - q[i])) for i in range(4))  # type: ignore[return-value]
+
+
+def quad_geometry(quad: np.ndarray) -> tuple[float, float, float]:
+    """(skew, worst corner deviation from 90 degrees, in-plane rotation in degrees)."""
+    q = order_corners(quad)
+    top, right, bottom, left = _sides(q)
+    skew = max(1 - min(top, bottom) / max(top, bottom), 1 - min(left, right) / max(left, right))
+    worst = 0.0
+    for i in range(4):
+        a, b = q[i - 1] - q[i], q[(i + 1) % 4] - q[i]
+        cos = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b) + 1e-9))
+        worst = max(worst, abs(90 - np.degrees(np.arccos(np.clip(cos, -1, 1)))))
+    dx, dy = q[1] - q[0]
+    rotation = float(np.degrees(np.arctan2(dy, dx)))
+    return skew, worst, rotation
+
+
+def straighten(frame: np.ndarray, quad: np.ndarray, size: tuple[int, int], *, interpolation=cv2.INTER_LINEAR) -> np.ndarray:
+    """The document inside ``quad`` warped flat to ``size`` (width, height); landscape if it is."""
+    q = order_corners(quad)
+    top, right, bottom, left = _sides(q)
+    if (left + right) > (top + bottom) * 1.05:  # held upright: turn it so its long side is horizontal
+        q = np.roll(q, -1, axis=0)  # TR becomes the top-left corner: a quarter turn
+    w, h = size
+    dst = np.array([(0, 0), (w - 1, 0), (w - 1, h - 1), (0, h - 1)], dtype=np.float32)
+    return cv2.warpPerspective(frame, cv2.getPerspectiveTransform(q, dst), (w, h), flags=interpolation)
+
+
+def sharpness(grey: np.ndarray) -> float:
+    """Variance of the Laplacian: high for crisp edges, low for a moved or defocused picture."""
+    return float(cv2.Laplacian(grey, cv2.CV_16S, ksize=3).var())
+
+
+def glare(rgb: np.ndarray) -> float:
+    """Share of near-white, low-saturation pixels: a reflection that hides what is printed."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    return cv2.countNonZero(cv2.inRange(hsv, (0, 0, 250), (180, 30, 255))) / float(rgb.shape[0] * rgb.shape[1])
+
+
+def _region_sharpness(frame: np.ndarray, quad: np.ndarray) -> float:
+    """Sharpness inside the document's bounding box, scaled to a fixed width so distance matters less."""
+    h, w = frame.shape[:2]
+    x0, y0 = np.clip(quad.min(axis=0).astype(int), 0, None)
+    x1, y1 = np.minimum(quad.max(axis=0).astype(int), (w, h))
+    crop = frame[y0:y1, x0:x1]
+    if crop.size == 0:
+        return 0.0
+    width = PATCH[0]
+    height = max(1, round(crop.shape[0] * width / crop.shape[1]))
+    return sharpness(_grey(cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)))
+
+
+def check_document(frame: np.ndarray) -> DocumentCheck:
+    """Judge a live frame of a document; ``guidance`` names the first thing to change."""
+    fault = frame_fault(frame)
+    if fault:
+        return DocumentCheck(guidance=fault)
+    h, w = frame.shape[:2]
+    scale = WORK_WIDTH / w
+    small = cv2.resize(frame, (WORK_WIDTH, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    small_quad = _outline_in(_grey(small))
+    if small_quad is None:
+        return DocumentCheck(guidance="capture.no_document")
+    small_quad = order_corners(small_quad)
+    quad = small_quad / scale
+    fill = float(cv2.contourArea(quad)) / (h * w)
+    skew, corner, rotation = quad_geometry(quad)
+    patch = straighten(small, small_quad, (PATCH[0] // 2, PATCH[1] // 2))
+    found = dict(quad=quad, fill=fill, skew=skew, rotation=rotation, sharpness=_region_sharpness(frame, quad),
+                 glare=glare(patch), brightness=float(cv2.mean(_grey(patch))[0]))
+    margin = 0.01 * max(h, w)
+    touches_edge = bool((quad[:, 0] < margin).any() or (quad[:, 0] > w - margin).any()
+                        or (quad[:, 1] < margin).any() or (quad[:, 1] > h - margin).any())
+    if touches_edge or fill > MAX_FILL:
+        guidance = "capture.move_back"
+    elif fill < MIN_FILL:
+        guidance = "capture.move_closer"
+    elif skew > MAX_SKEW or corner > MAX_CORNER_DEVIATION:
+        guidance = "capture.flatten"
+    elif found["brightness"] < DARK_DOC:
+        guidance = "capture.too_dark"
+    elif found["glare"] > MAX_GLARE:
+        guidance = "capture.avoid_reflections"
+    elif found["sharpness"] < MIN_SHARPNESS:
+        guidance = "capture.hold_still"
+    else:
+        guidance = OK
+    return DocumentCheck(guidance=guidance, **found)
+
+
+# -- faces -------------------------------------------------------------------------------------
+
+FACE_WORK_WIDTH = 320
+MIN_FACE_SHARPNESS = 300.0
+
+
+@lru_cache(maxsize=1)
+def _face_cascade() -> cv2.CascadeClassifier:
+    path = cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+    cascade = cv2.CascadeClassifier(path)
+    if cascade.empty():
+        raise RuntimeError(f"OpenCV's face cascade is missing ({path})")
+    return cascade
+
+
+def find_faces(frame: np.ndarray, *, work_width: int = FACE_WORK_WIDTH) -> list[tuple[int, int, int, int]]:
+    grey = _grey(frame)
+    h, w = grey.shape
+    scale = work_width / w
+    small = cv2.resize(grey, (work_width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    found = _face_cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20))
+    return [tuple(int(round(v / scale)) for v in box) for box in found]  # type: ignore[misc]
+
+
+def check_face(frame: np.ndarray) -> FaceCheck:
+    """Judge a live frame of the citizen's face: exactly one, centred, large enough, sharp."""
+    fault = frame_fault(frame)
+    if fault:
+        return FaceCheck(guidance=fault)
+    faces = tuple(find_faces(frame))
+    if not faces:
+        return FaceCheck(guidance="capture.no_face")
+    if len(faces) > 1:
+        return FaceCheck(guidance="capture.one_face", faces=faces)
+    h, w = frame.shape[:2]
+    x, y, fw, fh = faces[0]
+    crisp = sharpness(cv2.resize(_grey(frame[y:y + fh, x:x + fw]), (128, 128), interpolation=cv2.INTER_AREA))
+    cx, cy = (x + fw / 2) / w, (y + fh / 2) / h
+    if fw < 0.22 * min(w, h):
+        guidance = "capture.face_closer"
+    elif fw > 0.8 * min(w, h):
+        guidance = "capture.face_back"
+    elif abs(cx - 0.5) > 0.15 or abs(cy - 0.45) > 0.2:
+        guidance = "capture.face_centre"
+    elif crisp < MIN_FACE_SHARPNESS:
+        guidance = "capture.hold_still"
+    else:
+        guidance = OK
+    return FaceCheck(guidance=guidance, faces=faces, sharpness=crisp)
