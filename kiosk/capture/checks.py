@@ -141,6 +141,8 @@ def _best_quad(binary: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
         area = cv2.contourArea(contour)
         if area < 0.04 * frame_area:
             break
+        if area > 0.97 * frame_area:
+            continue  # the whole picture (a plain frame): no document's outline
         quad = _dominant_quad(contour)
         if quad is not None and _is_plausible(quad) and 0.6 * area < cv2.contourArea(quad) < 1.25 * area:
             return quad

@@ -65,9 +65,12 @@ def _normalise(glyph: np.ndarray) -> np.ndarray:
     return out / norm if norm else out
 
 
+BLURS = (0.0, 3.0, 5.0, 7.0)  # px at the 96 px drawing: templates for sharp and for soft pictures
+
+
 @lru_cache(maxsize=1)
-def templates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(vectors, relative heights, relative widths) of the 37 glyphs, in ALPHABET order."""
+def templates() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors, characters, relative heights, relative widths): each glyph sharp and blurred."""
     try:
         font = ImageFont.truetype(OCR_B, 96)
     except OSError as err:
@@ -75,20 +78,26 @@ def templates() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cap = font.getbbox("H")
     cap_h = cap[3] - cap[1]
     pitch = font.getlength("H")
-    vectors, heights, widths = [], [], []
+    vectors, chars, heights, widths = [], [], [], []
     for ch in ALPHABET:
         img = Image.new("L", (200, 200), 0)
         ImageDraw.Draw(img).text((50, 40), ch, font=font, fill=255)
-        arr = (np.asarray(img) > 127).astype(np.uint8) * 255
-        ys, xs = np.nonzero(arr)
-        heights.append((ys.max() - ys.min() + 1) / cap_h)
-        widths.append((xs.max() - xs.min() + 1) / pitch)
-        vectors.append(_normalise(arr).ravel())
-    return np.stack(vectors), np.array(heights, np.float32), np.array(widths, np.float32)
+        drawn = np.asarray(img)
+        for sigma in BLURS:
+            soft = cv2.GaussianBlur(drawn, (0, 0), sigma) if sigma else drawn
+            arr = (soft > 127).astype(np.uint8) * 255
+            ys, xs = np.nonzero(arr)
+            if len(xs) == 0:
+                continue
+            heights.append((ys.max() - ys.min() + 1) / cap_h)
+            widths.append((xs.max() - xs.min() + 1) / pitch)
+            vectors.append(_normalise(arr).ravel())
+            chars.append(ch)
+    return np.stack(vectors), np.array(chars), np.array(heights, np.float32), np.array(widths, np.float32)
 
 
 def classify(glyph: np.ndarray, *, line_height: float, pitch: float) -> Cell:
-    vectors, heights, widths = templates()
+    vectors, chars, heights, widths = templates()
     ys, xs = np.nonzero(glyph)
     if len(xs) == 0:
         return Cell(ranked=(("<", 0.0),))
@@ -96,8 +105,12 @@ def classify(glyph: np.ndarray, *, line_height: float, pitch: float) -> Cell:
     w = (xs.max() - xs.min() + 1) / pitch
     scores = vectors @ _normalise(glyph).ravel()
     scores = scores - 0.3 * np.abs(heights - h) - 0.3 * np.abs(widths - w)
-    order = np.argsort(-scores)
-    return Cell(ranked=tuple((ALPHABET[i], float(scores[i])) for i in order[:6]))
+    ranked: dict[str, float] = {}
+    for i in np.argsort(-scores):
+        ranked.setdefault(str(chars[i]), float(scores[i]))
+        if len(ranked) == 6:
+            break
+    return Cell(ranked=tuple(ranked.items()))
 
 
 def binarise(band: np.ndarray) -> np.ndarray:
