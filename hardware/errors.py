@@ -98,3 +98,11 @@ class CardStatusError(CardError):
     def __init__(self, message: str, *, sw: int) -> None:
         super().__init__(message)
         self.sw = sw
+
+
+class CameraMissing(CameraError, FileNotFoundError):
+    """No camera at the configured place (not connected, wrong device, library missing)."""
+
+
+class FramesStopped(CameraError, TimeoutError):
+    """The camera is open but no new frame arrived in time (unplugged, crashed, stalled)."""

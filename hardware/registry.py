@@ -17,7 +17,12 @@ T = TypeVar("T")
 
 _BACKENDS: dict[str, dict[str, str | type]] = {
     "card": {"sim": "hardware.card.sim:SimCardReader", "pcsc": "hardware.card.pcsc:PcscCardReader"},
-    "camera": {"sim": "hardware.camera.sim:SimCamera"},
+    "camera": {
+        "sim": "hardware.camera.sim:SimCamera",
+        "files": "hardware.camera.files:FileCamera",
+        "opencv": "hardware.camera.opencv:OpenCvCamera",
+        "picamera2": "hardware.camera.picamera:PiCamera",
+    },
     "printer": {
         "sim": "hardware.printer.sim:SimPrinter",
         "escpos-usb": "hardware.printer.escpos:UsbPrinter",

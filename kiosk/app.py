@@ -20,6 +20,7 @@ from kiosk.store import Store
 log = logging.getLogger("kiosk.app")
 
 IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; ticks at least 4 times a second
+LIVE_WAIT_MS = 33  # on capture screens: live preview and guidance at up to 30 frames a second
 
 
 def rules_from(config: Config) -> JourneyRules:
@@ -55,7 +56,7 @@ def build_shell(config: Config, hardware: Hardware, *, receiver_public_key: Path
     return Shell(
         journey=Journey(rules_from(config)), hardware=hardware, store=store, enroller=enroller,
         kiosk_name=config.kiosk.name, operators=config.operators.codici_fiscali, clock=clock,
-        kiosk_logo=config.kiosk.logo,
+        kiosk_logo=config.kiosk.logo, max_image_bytes=config.camera.max_image_bytes,
     )
 
 
@@ -67,6 +68,16 @@ class KioskApp:
     ui: object  # kiosk.ui.app.KioskUI (imported lazily: pygame is heavy)
     on_screen = None  # optional callback(screen) when a new screen has been drawn
     _drawn: Screen | None = None
+    auto_capture_frames: int = 4  # config.camera.auto_capture_frames
+    _live_guide: object = None  # kiosk.capture.live.LiveGuide, made on first use (OpenCV is heavy)
+
+    @property
+    def _guide(self):
+        if self._live_guide is None:
+            from kiosk.capture.live import LiveGuide
+
+            self._live_guide = LiveGuide(frames_needed=self.auto_capture_frames)
+        return self._live_guide
 
     @classmethod
     def create(cls, shell: Shell, config: Config, *, headless: bool) -> KioskApp:
@@ -78,7 +89,7 @@ class KioskApp:
         d = config.display
         ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm))
         ui.start()
-        app = cls(shell, ui)
+        app = cls(shell, ui, auto_capture_frames=config.camera.auto_capture_frames)
         shell.events.wake = _waker()  # a card inserted, an effect done: the idle loop wakes at once
         app.render()
         return app
@@ -87,18 +98,38 @@ class KioskApp:
         from kiosk.ui.view import View
 
         s = self.shell.journey.session
-        frame = None
+        frame, guidance = None, ""
         if s.screen in CAPTURE_SCREENS and not s.is_busy:
-            try:
-                frame = self.shell.hw.camera.frame()
-            except Exception:  # noqa: BLE001 - the capture step reports camera faults itself
-                frame = None
+            frame, guidance = self._live(CAPTURE_SCREENS[s.screen])
+        elif self._live_guide is not None:
+            self._live_guide.reset()
         return View(
             session=s, now=self.shell.clock(), kiosk_name=self.shell.kiosk_name,
             is_pin_route_offered=self.shell.journey.is_pin_route_offered(), camera_frame=frame,
+            capture_guidance=guidance,
             inactivity_grace_s=self.shell.journey.rules.inactivity_grace_s,
             receipt_qr=qr_content(s.enrollment_id) if s.enrollment_id else "",
         )
+
+    def _live(self, kind: str):
+        """The preview frame with its overlay and guidance; takes the picture when it is good."""
+        from hardware.errors import CameraError
+        from kiosk.journey.events import Intent, UserIntent
+
+        s = self.shell.journey.session
+        try:
+            frame = self.shell.hw.camera.frame()
+        except CameraError as exc:  # unplugged, stalled: say so; manual capture and help still work
+            log.warning("camera preview failed", extra={"error": type(exc).__name__})
+            return None, "capture.camera_lost"
+        if kind in s.captures:
+            self._guide.reset()
+            return frame, ""
+        live = self._guide.see(kind, frame)
+        if live.should_capture:
+            self.shell.post(UserIntent(Intent.CAPTURE))
+            log.info("auto capture", extra={"kind": kind})
+        return live.frame, live.guidance
 
     def render(self) -> None:
         self.ui.render(self.view())
@@ -126,7 +157,7 @@ class KioskApp:
         while True:
             if before_step:
                 before_step(self.screen)
-            first = pygame.event.wait(IDLE_WAIT_MS)
+            first = pygame.event.wait(LIVE_WAIT_MS if self.screen in CAPTURE_SCREENS else IDLE_WAIT_MS)
             events = [first] if first.type != pygame.NOEVENT else []
             events += pygame.event.get()
             if any(e.type == pygame.QUIT for e in events):

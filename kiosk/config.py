@@ -91,6 +91,26 @@ class CardSection(_Section):
         return {"reader": self.reader, "ca_certs": self.ca_certs} if backend == "pcsc" else {}
 
 
+class CameraSection(_Section):
+    """Where the configured camera backend finds its camera, and the capture step's limits."""
+
+    device: str = "0"  # opencv: a V4L2 index ("0" = /dev/video0) or a path OpenCV opens
+    source: str = ""  # files: one image, a folder of images or a glob pattern
+    resolution: tuple[int, int] = (4056, 3040)  # stills (opencv, picamera2, files)
+    preview_resolution: tuple[int, int] = (640, 480)  # live frames for the checks
+    max_image_bytes: int = Field(default=2_500_000, ge=50_000, le=2_500_000)  # per stored JPEG (IdP cap)
+    auto_capture_frames: int = Field(default=4, ge=1, le=60)  # good frames in a row before the shot
+
+    def options(self, backend: str) -> dict:
+        """The keyword options of ``registry.create("camera", backend, ...)``."""
+        sizes = {"resolution": self.resolution, "preview_resolution": self.preview_resolution}
+        return {
+            "opencv": {"device": self.device, **sizes},
+            "files": {"source": self.source, **sizes},
+            "picamera2": sizes,
+        }.get(backend, {})
+
+
 class PrinterSection(_Section):
     """The receipt printer: its python-escpos profile and where the configured backend finds it."""
 
@@ -215,6 +235,7 @@ class Config(BaseSettings):
     journey: JourneySection = JourneySection()
     hardware: HardwareSection = HardwareSection()
     card: CardSection = CardSection()
+    camera: CameraSection = CameraSection()
     printer: PrinterSection = PrinterSection()
     display: DisplaySection = DisplaySection()
     receiver: ReceiverSection = ReceiverSection()

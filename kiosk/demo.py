@@ -61,7 +61,7 @@ SCRIPT: dict[Screen, list[str]] = {
     Screen.THANK_YOU: ["finish"],
 }
 for _screen in CAPTURE_SCREENS:
-    SCRIPT[_screen] = ["capture", "next"]
+    SCRIPT[_screen] = ["await_photo", "next"]  # the kiosk shoots by itself; "Scatta la foto" if it does not
 
 
 class DemoWorld:
@@ -89,10 +89,15 @@ class DemoWorld:
             self._shown = kind
 
 
+AUTO_CAPTURE_TURNS = 60  # preview frames the sample citizen holds still before pressing the shutter
+
+
 @dataclass
 class DemoResult:
     states: list[str] = field(default_factory=list)
     screenshots: list[str] = field(default_factory=list)
+    auto_captured: list[str] = field(default_factory=list)  # photos the live checks took by themselves
+    mrz_matches_card: bool = False  # the document's zone was read (valid check digits) and agrees with the card
 
 
 class ScriptedCitizen:
@@ -160,9 +165,13 @@ class ScriptedCitizen:
     def _perform(self, screen: Screen, actions: list[str]) -> None:
         shot_taken = False
         for action in actions:
+            if action == "await_photo":
+                self._await_photo(CAPTURE_SCREENS[screen])
+                continue
             if action.startswith("field:"):
                 name = action.split(":", 1)[1]
-                self.type_into(name, SAMPLE_FIELDS[name])
+                if self.app.shell.journey.session.fields.get(name) != SAMPLE_FIELDS[name]:
+                    self.type_into(name, SAMPLE_FIELDS[name])  # read from the document's zone: no typing
                 continue
             if action == "next" and screen in CAPTURE_SCREENS:
                 self.settle()
@@ -171,6 +180,20 @@ class ScriptedCitizen:
                 self._shot(screen)
                 shot_taken = True
             self.tap(action)
+
+    def _await_photo(self, kind: str) -> None:
+        """Hold the document (or face) in front of the camera until the live checks take the photo."""
+        session = self.app.shell.journey.session
+        for _ in range(AUTO_CAPTURE_TURNS):
+            self.turn()
+            self.settle()
+            if kind in session.captures:
+                self.result.auto_captured.append(kind)
+                break
+        else:
+            self.tap("capture")  # the manual fallback
+        if kind == "document_back":
+            self.result.mrz_matches_card = bool(session.mrz) and not session.mismatches
 
     def _shot(self, screen: Screen) -> None:
         path = self.shots / f"{self._index:02d}-{screen.value}.png"
@@ -237,6 +260,8 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
             "activation_first_half": shell.last_committed.activation_first_half if shell.last_committed else "",
             "states": result.states,
             "screens": result.screenshots,
+            "auto_captured": result.auto_captured,
+            "mrz_matches_card": result.mrz_matches_card,
             "sealed": bool(enrollment_id),
             "committed": entry is not None,
             "printed": bool(entry and entry.printed_at),

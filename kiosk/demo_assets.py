@@ -1,6 +1,8 @@
 """Synthetic pictures for the simulated camera: an identity card, a health card, a face.
 
-Drawn at run time (no real documents anywhere); the sample citizen is fictitious.
+Drawn at run time (no real documents anywhere); the sample citizen is fictitious. The identity
+card comes from ``kiosk.capture.synth`` (OCR-B zone with valid check digits), so the demo runs the
+real capture pipeline on it: outline, straightening, MRZ and the cross-check with the card.
 """
 
 from __future__ import annotations
@@ -29,24 +31,21 @@ def _scene(draw_card, *, card_colour: tuple[int, int, int], size=(1600, 1200)) -
     return image
 
 
+def _document(side: str) -> Image.Image:
+    """The sample citizen's identity card on a desk, as the camera sees it: a valid TD1 zone on the back."""
+    from kiosk.capture import synth
+
+    scenario = synth.Scenario(seed=11 if side == "front" else 12, side=side, fill=0.64, angle=-3.0,
+                              perspective=0.015, noise=2.0, clutter=4, holder=synth.SAMPLE_HOLDER)
+    return Image.fromarray(synth.make_scene(scenario).image)
+
+
 def identity_card_front() -> Image.Image:
-    def draw(d, x, y, w, h):
-        d.text((x + 40, y + 30), "REPUBBLICA ITALIANA", font=_font(48), fill=(20, 40, 90))
-        d.text((x + 40, y + 90), "CARTA D'IDENTITÀ", font=_font(40), fill=(20, 40, 90))
-        d.rectangle((x + 40, y + 170, x + 300, y + 500), fill=(200, 190, 180))
-        d.ellipse((x + 110, y + 220, x + 230, y + 340), fill=(150, 110, 90))
-        for i, line in enumerate(["BIANCHI", "GIULIA", "12/03/1985", "CA12345AB"]):
-            d.text((x + 340, y + 190 + i * 70), line, font=_font(44), fill=(30, 30, 30))
-    return _scene(draw, card_colour=(226, 232, 240))
+    return _document("front")
 
 
 def identity_card_back() -> Image.Image:
-    def draw(d, x, y, w, h):
-        d.text((x + 40, y + 40), "COMUNE DI ROMA", font=_font(44), fill=(20, 40, 90))
-        mono = _font(38)
-        for i, line in enumerate(["C<ITACA12345AB<<<<<<<<<<<<<<<", "8503125F3203129ITA<<<<<<<<<<<", "BIANCHI<<GIULIA<<<<<<<<<<<<<<"]):
-            d.text((x + 40, y + h - 220 + i * 62), line, font=mono, fill=(20, 20, 20))
-    return _scene(draw, card_colour=(226, 232, 240))
+    return _document("back")
 
 
 def health_card_front() -> Image.Image:
@@ -61,20 +60,15 @@ def health_card_front() -> Image.Image:
 def health_card_back() -> Image.Image:
     def draw(d, x, y, w, h):
         d.text((x + 40, y + 30), "TESSERA EUROPEA DI ASSICURAZIONE MALATTIA", font=_font(34), fill=(20, 40, 90))
-        d.rectangle((x, y + 120, x + w, y + 200), fill=(30, 30, 30))
+        d.rectangle((x + 24, y + 120, x + w - 24, y + 200), fill=(30, 30, 30))
     return _scene(draw, card_colour=(210, 220, 235))
 
 
 def face() -> Image.Image:
-    image = Image.new("RGB", (1200, 1600), (225, 228, 232))
-    d = ImageDraw.Draw(image)
-    d.ellipse((330, 380, 870, 1060), fill=(224, 182, 150))  # face
-    d.pieslice((300, 300, 900, 900), 180, 360, fill=(90, 60, 40))  # hair
-    d.ellipse((460, 620, 540, 680), fill=(60, 60, 70))
-    d.ellipse((660, 620, 740, 680), fill=(60, 60, 70))
-    d.arc((500, 780, 700, 920), 20, 160, fill=(150, 70, 70), width=10)
-    d.rectangle((380, 1060, 820, 1600), fill=(70, 90, 130))
-    return image
+    """A citizen in front of the camera (a sample photograph when installed, otherwise drawn)."""
+    from kiosk.capture import synth
+
+    return Image.fromarray(synth.face_scene(0, size=(1200, 900)))
 
 
 SEQUENCE = {

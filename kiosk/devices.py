@@ -23,7 +23,7 @@ class Hardware:
         hw = config.hardware
         return cls(
             card_reader=registry.create("card", hw.card_reader, **_card_options(config)),
-            camera=registry.create("camera", hw.camera),
+            camera=registry.create("camera", hw.camera, **_camera_options(config)),
             printer=registry.create("printer", hw.printer, **_printer_options(config)),
             panel=registry.create("panel", hw.panel, **_panel_options(config)),
         )
@@ -58,6 +58,11 @@ class Hardware:
 def _card_options(config) -> dict:
     card = getattr(config, "card", None)  # test doubles may carry only a hardware section
     return card.options(config.hardware.card_reader) if card is not None else {}
+
+
+def _camera_options(config) -> dict:
+    camera = getattr(config, "camera", None)  # test doubles may carry only a hardware section
+    return camera.options(config.hardware.camera) if camera is not None else {}
 
 
 def _printer_options(config) -> dict:

@@ -123,6 +123,7 @@ class Shell:
     def __init__(
         self, *, journey: Journey, hardware: Hardware, store: Store, enroller: Enroller, kiosk_name: str,
         operators: tuple[str, ...] = (), clock=datetime.now, kiosk_logo: Path | None = None,
+        max_image_bytes: int = 2_500_000,
     ) -> None:
         self.journey = journey
         self.hw = hardware
@@ -130,6 +131,7 @@ class Shell:
         self.enroller = enroller
         self.kiosk_name = kiosk_name
         self.kiosk_logo = kiosk_logo
+        self.max_image_bytes = max_image_bytes
         self.operators = set(operators)
         self.clock = clock
         self.events = Inbox()
@@ -308,13 +310,18 @@ class Shell:
             return ev.CardReadFailed(_card_error_code(exc))
 
     def _do_Capture(self, effect: fx.Capture):
+        from kiosk.capture.pipeline import process_capture  # OpenCV loads on the first capture only
+
         try:
             frame = self.hw.camera.capture_still()
-            jpeg, width, height = encode_jpeg(frame)
         except CameraError as exc:
             log.warning("capture failed", extra={"error": type(exc).__name__})
             return ev.CaptureFailed(effect.kind, "camera_missing")
-        return ev.Captured(effect.kind, jpeg, width, height)
+        result = process_capture(frame, kind=effect.kind, doc_type=effect.doc_type, max_bytes=self.max_image_bytes)
+        if result.fault:
+            log.warning("capture unusable", extra={"error": result.fault})
+            return ev.CaptureFailed(effect.kind, result.fault)
+        return ev.Captured(effect.kind, result.jpeg, result.width, result.height, mrz=result.mrz)
 
     def _do_SendOtp(self, effect: fx.SendOtp):
         """The receiver sends the code; offline (or refused) the journey goes on and the packet says "to verify"."""

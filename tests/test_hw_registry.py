@@ -67,7 +67,7 @@ def test_register_decorator_and_path(fresh_table):
 
     registry.register_path("camera", "lazy", "hardware.camera.sim:SimCamera")
     assert registry.resolve("camera", "fake") is FakeCamera
-    assert registry.known("camera") == ["fake", "lazy", "sim"]
+    assert registry.known("camera") == ["fake", "files", "lazy", "opencv", "picamera2", "sim"]
     with pytest.raises(ValueError):
         registry.register_path("camera", "sim", "elsewhere:Other")
     with pytest.raises(ValueError):

@@ -17,6 +17,7 @@ class ReadCard:
 @dataclass(frozen=True)
 class Capture:
     kind: str
+    doc_type: str = ""  # the identity document's type ("idcard", "passport", ...) for its pictures
 
 
 @dataclass(frozen=True)

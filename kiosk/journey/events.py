@@ -75,6 +75,7 @@ class Captured:
     jpeg: bytes = field(repr=False)
     width: int = 0
     height: int = 0
+    mrz: dict | None = field(default=None, repr=False)  # MrzReading.as_dict() when a valid zone was read
 
 
 @dataclass(frozen=True)

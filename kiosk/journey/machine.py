@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from kiosk.capture import crosscheck
 from kiosk.domain import checks
 from kiosk.domain.citizen import Capture, Citizen, Consents, Contact, DocumentType, IdentityDocument, Sex
 from kiosk.domain.enrollment import Identification, IdentificationRoute
@@ -205,14 +206,23 @@ class Journey:
         kind = CAPTURE_SCREENS[s.screen]
         if event.intent in (Intent.CAPTURE, Intent.RETAKE):
             s.captures.pop(kind, None)
+            if kind == self._mrz_kind():
+                s.mrz, s.mismatches = None, ()
             s.is_busy, s.error = True, ""
-            return [fx.Capture(kind)]
+            return [fx.Capture(kind, doc_type=s.doc_type.value if s.doc_type else "")]
         if event.intent is Intent.NEXT:
             if kind not in s.captures:
                 s.error = "photo_missing"
                 return []
+            if kind == self._mrz_kind() and s.mismatches:
+                s.error = "document_mismatch"  # never silently accepted: retake the right one, or call staff
+                return []
             self._go(self._after_capture(s.screen), now)
         return []
+
+    def _mrz_kind(self) -> str:
+        """Which picture shows the machine-readable zone: a passport's data page, an ID card's back."""
+        return "document_front" if self.session.doc_type is DocumentType.PASSPORT else "document_back"
 
     def _after_capture(self, screen: Screen) -> Screen:
         if screen is Screen.DOCUMENT_FRONT:
@@ -248,6 +258,12 @@ class Journey:
             else:
                 s.error = exc.code
             return []
+        if s.mrz:
+            s.mismatches = crosscheck.mismatches(s.mrz, document_number=document.number,
+                                                 expiry_date=document.expiry_date)
+            if s.mismatches:
+                s.error = "document_mismatch"
+                return []
         s.document = document
         self._go(Screen.HEALTH_CARD_FRONT, now)
         return []
@@ -486,7 +502,27 @@ class Journey:
         s.is_busy = False
         if CAPTURE_SCREENS.get(s.screen) == event.kind:
             s.captures[event.kind] = Capture(kind=event.kind, jpeg=event.jpeg, width=event.width, height=event.height)
+            if event.mrz and event.kind == self._mrz_kind():
+                self._take_mrz(event.mrz)
         return []
+
+    def _take_mrz(self, mrz: dict) -> None:
+        """Keep the zone, fill in what the citizen would otherwise type, and compare it with the card."""
+        s = self.session
+        s.mrz = mrz
+        if mrz.get("document_number") and not s.fields.get("document_number"):
+            s.fields["document_number"] = mrz["document_number"]
+        expiry = mrz.get("expiry_date")
+        if expiry and not s.fields.get("document_expiry_date"):
+            year, month, day = expiry.split("-")
+            s.fields["document_expiry_date"] = f"{day}/{month}/{year}"
+        c = s.citizen
+        s.mismatches = crosscheck.mismatches(
+            mrz, surname=c.surname if c else "", given_name=c.given_name if c else "",
+            birth_date=c.birth_date if c else None,
+        )
+        s.error = "document_mismatch" if s.mismatches else ""
+        s.notice = "" if s.mismatches else "capture.mrz_read"
 
     def _on_CaptureFailed(self, event: ev.CaptureFailed, now: datetime) -> list[fx.Effect]:
         self.session.is_busy = False
@@ -562,6 +598,7 @@ class Journey:
         # Sealed and durable: the images and data leave the session now (invariant 1).
         s.captures.clear()
         s.fields.clear()
+        s.mrz, s.mismatches = None, ()
         self._go(Screen.RECEIPT, now, remember=False)
         s.history.clear()
         s.print_status = "printing"

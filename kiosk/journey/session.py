@@ -48,6 +48,8 @@ class Session:
     doc_type: DocumentType | None = None
     document: IdentityDocument | None = None
     captures: dict[str, Capture] = field(default_factory=dict)
+    mrz: dict | None = None  # the document's machine-readable zone, when read with valid check digits
+    mismatches: tuple[str, ...] = ()  # fields where the zone disagrees with the card or the typed data
     email: str = ""
     mobile: str = ""
     is_email_verified: bool = False
@@ -75,6 +77,6 @@ class Session:
 
     def has_personal_data(self) -> bool:
         return bool(
-            self.citizen or self.document or self.captures or self.email or self.mobile
+            self.citizen or self.document or self.captures or self.mrz or self.email or self.mobile
             or any(self.fields.values()) or self.identification or self.activation_first_half
         )

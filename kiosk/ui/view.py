@@ -19,6 +19,7 @@ class View:
     kiosk_name: str = ""
     is_pin_route_offered: bool = False
     camera_frame: numpy.ndarray | None = None  # (H, W, 3) RGB uint8 live preview on capture screens
+    capture_guidance: str = ""  # capture.* message key: what the citizen should change (live checks)
     inactivity_grace_s: float = 30.0  # JourneyRules.inactivity_grace_s
     receipt_qr: str = ""  # text for the QR on the receipt screen when printing failed
 

@@ -31,7 +31,8 @@ def title(view: View) -> str:
 
 
 def state_key(view: View) -> tuple:
-    return (CAPTURE_SCREENS[view.session.screen] in view.session.captures,)
+    s = view.session
+    return (CAPTURE_SCREENS[s.screen] in s.captures, view.capture_guidance, s.mismatches)
 
 
 def preview_rect(area: pygame.Rect, scale: float) -> pygame.Rect:
@@ -53,10 +54,16 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     if is_taken:
         col.add(lambda r: b.text(b.check(True) + "  " + t("Foto fatta. Se è sfocata o tagliata, rifalla."), r,
                                  kind="@notice", element_id="status"))
+        if s.mismatches:  # the zone disagrees with the card: say where, never accept it silently
+            fields = ", ".join(t.message("mismatch." + name) for name in s.mismatches)
+            col.add(lambda r: b.text(t("Diverso sul documento:") + " " + fields, r, kind="@card",
+                                     element_id="mismatch"))
     elif s.is_busy:
         col.add(lambda r: b.text(t("Sto scattando… Stai fermo."), r, kind="@notice", element_id="status"))
     else:
         col.add(lambda r: b.text(t(HOW[kind]), r, kind="@card", element_id="how"))
+        if view.capture_guidance:  # live: the one thing to change, or "keep still: it shoots by itself"
+            col.add(lambda r: b.text(t.message(view.capture_guidance), r, kind="@notice", element_id="guidance"))
     row = col.take(m.button_h)
     if is_taken:
         b.button("retake", t("Rifai la foto"), row, intent(Intent.RETAKE), is_enabled=not s.is_busy)

@@ -1,0 +1,81 @@
+"""``PiCamera``: the Raspberry Pi camera through picamera2 (Camera Module 3 with autofocus).
+
+picamera2 comes from Debian (``apt install python3-picamera2``) into a venv made with
+``--system-site-packages``; it is imported in ``start()`` only. The camera runs one still
+configuration with two streams: ``main`` at full resolution for the capture and ``lores`` for
+the live checks. Autofocus runs continuously and one autofocus cycle precedes every still.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hardware.camera.port import Camera, Size
+from hardware.errors import CameraError, CameraMissing
+
+
+class PiCamera(Camera):
+    def __init__(
+        self, *, camera_num: int = 0, resolution: Size = (4608, 2592), preview_resolution: Size = (640, 480),
+    ) -> None:
+        super().__init__(resolution=resolution, preview_resolution=preview_resolution)
+        self.camera_num = camera_num
+        self._camera = None
+        self._has_autofocus = False
+
+    def _open(self) -> None:
+        try:
+            from picamera2 import Picamera2
+        except ImportError as err:
+            raise CameraMissing(
+                "picamera2 is not installed: apt install python3-picamera2 and make the venv with "
+                "--system-site-packages"
+            ) from err
+        try:
+            camera = Picamera2(self.camera_num)
+            config = camera.create_still_configuration(
+                main={"size": self.resolution, "format": "RGB888"},
+                lores={"size": self.preview_resolution, "format": "YUV420"},
+                buffer_count=2,
+            )
+            camera.configure(config)
+            self._has_autofocus = "AfMode" in camera.camera_controls
+            camera.start()
+            if self._has_autofocus:
+                from libcamera import controls
+
+                camera.set_controls({"AfMode": controls.AfModeEnum.Continuous})
+            self._camera = camera
+            self._frame()
+        except (RuntimeError, IndexError, OSError) as err:
+            self._close()
+            raise CameraMissing(f"Pi camera {self.camera_num} did not start: {type(err).__name__}") from err
+
+    def _close(self) -> None:
+        if self._camera is not None:
+            try:
+                self._camera.stop()
+            finally:
+                self._camera.close()
+        self._camera = None
+
+    def _frame(self) -> np.ndarray:
+        import cv2
+
+        try:
+            yuv = self._camera.capture_array("lores")
+        except RuntimeError as err:
+            raise CameraError("Pi camera stopped sending frames") from err
+        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV420p2RGB)
+        return rgb[:, : self.preview_resolution[0]]
+
+    def _capture_still(self) -> np.ndarray:
+        import cv2
+
+        try:
+            if self._has_autofocus:
+                self._camera.autofocus_cycle()
+            bgr = self._camera.capture_array("main")  # "RGB888" is B, G, R in memory
+        except RuntimeError as err:
+            raise CameraError("Pi camera failed to take the picture") from err
+        return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
