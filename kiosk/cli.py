@@ -289,6 +289,22 @@ def cmd_card_read(args) -> int:
     return 0
 
 
+def cmd_capture_analyse(args) -> int:
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    from kiosk.capture.analyse import analyse, report
+
+    try:
+        with Image.open(args.image) as opened:
+            image = np.asarray(opened.convert("RGB"))
+    except (OSError, UnidentifiedImageError) as exc:
+        raise KioskError(f"cannot read the image {args.image}: {type(exc).__name__}") from None
+    result = analyse(image)
+    print(json.dumps(result.as_dict(), ensure_ascii=False) if args.json else report(result))
+    return 0
+
+
 def cmd_printer_test_page(args) -> int:
     from datetime import datetime
 
@@ -459,6 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     cread.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait this long for a card to be inserted (default: it must be there)")
     cread.set_defaults(func=cmd_card_read)
+
+    capture = sub.add_parser("capture", help="inspect what the capture pipeline sees",
+                             description="Technician commands for the camera and the capture pipeline.")
+    capsub = capture.add_subparsers(dest="capture_command", required=True, metavar="SUBCOMMAND")
+    analyse = capsub.add_parser("analyse", help="what the pipeline sees in one image",
+                                description="Analyse one image as the capture step would: document outline, "
+                                "sharpness, glare, fill, the guidance a citizen would read, the document type, "
+                                "the MRZ fields and whether their check digits hold, and faces found.")
+    analyse.add_argument("image", metavar="IMAGE", help="a PNG or JPEG file")
+    analyse.add_argument("--json", action="store_true", help="one JSON object instead of text")
+    analyse.set_defaults(func=cmd_capture_analyse)
 
     config = sub.add_parser("config", help="check the configuration", description="Validate the configuration.")
     csub = config.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")

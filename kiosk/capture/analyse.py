@@ -82,7 +82,7 @@ def report(analysis: Analysis) -> str:
         m = a.mrz
         lines.append(f"MRZ              {m['format']}, check digits {'valid' if m['is_valid'] else 'NOT valid'}")
         for key in ("document_number", "surname", "given_names", "birth_date", "expiry_date", "sex", "nationality"):
-            lines.append(f"  {key:<15}{m[key]}")
+            lines.append(f"  {key:<16}{m[key]}")
         lines.append("  checks         " + ", ".join(f"{k} {'ok' if v else 'FAILED'}" for k, v in m["checks"].items()))
     else:
         lines.append("MRZ              not found")

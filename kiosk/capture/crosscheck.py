@@ -2,13 +2,12 @@
 
 Pure comparisons (no image work). Dates and the document number must match exactly: the zone's
 check digits vouch for them. Names are compared after folding accents, apostrophes and spaces,
-allowing one misread letter in a long name (names carry no check digit) and the zone's
+allowing one misread letter in a name of 5 or more letters (two from 10) (names carry no check digit) and the zone's
 truncation of long names. Field names only, never values, leave this module.
 """
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
 from datetime import date
 
@@ -25,7 +24,18 @@ def names_agree(on_document: str, expected: str) -> bool:
         return False
     if a == b or (len(a) >= 10 and b.startswith(a)):  # the zone truncates long names
         return True
-    return len(b) >= 6 and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+    allowed = 2 if len(b) >= 10 else 1 if len(b) >= 5 else 0
+    return _edits(a, b) <= allowed
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
 
 
 def _date(value) -> date | None:

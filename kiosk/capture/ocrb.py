@@ -162,14 +162,14 @@ def read_line(ink: np.ndarray, top: int, bottom: int, chars: int) -> list[Cell] 
             and stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] < width - margin]
     if len(keep) < chars * 0.5:
         return None
-    left = min(stats[i, cv2.CC_STAT_LEFT] for i in keep)
-    right = max(stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] for i in keep)
-    pitch = (right - left) / chars
+    xs = sorted(centroids[i][0] for i in keep)
+    first, last = xs[0], xs[-1]
+    pitch = (last - first) / (chars - 1)  # the first and the last cell always hold a glyph (``<`` too)
     if pitch <= 2:
         return None
     cells: list[list[int]] = [[] for _ in range(chars)]
     for i in keep:
-        index = int((centroids[i][0] - left) // pitch)
+        index = int(round((centroids[i][0] - first) / pitch))
         if 0 <= index < chars:
             cells[index].append(i)
     out = []
