@@ -19,7 +19,7 @@ PATCH = (320, 202)  # px: the straightened document whose quality is measured (I
 
 # thresholds (on the straightened patch and the frame)
 MIN_FILL, MAX_FILL = 0.15, 0.85  # document area / frame area
-MIN_SHARPNESS = 3000.0  # variance of the Laplacian on the patch
+MIN_SHARPNESS = 9000.0  # variance of the Laplacian on the document, 320-pixel working copy
 MAX_GLARE = 0.012  # share of near-white, low-saturation pixels on the document
 MAX_SKEW = 0.16  # 1 - shortest/longest of opposite sides
 MAX_CORNER_DEVIATION = 14.0  # degrees away from a right angle
@@ -232,17 +232,13 @@ def glare(rgb: np.ndarray) -> float:
     return cv2.countNonZero(cv2.inRange(hsv, (0, 0, 250), (180, 30, 255))) / float(rgb.shape[0] * rgb.shape[1])
 
 
-def _region_sharpness(frame: np.ndarray, quad: np.ndarray) -> float:
-    """Sharpness inside the document's bounding box, scaled to a fixed width so distance matters less."""
-    h, w = frame.shape[:2]
+def _region_sharpness(small_grey: np.ndarray, quad: np.ndarray) -> float:
+    """Sharpness inside the document's bounding box, on the 320-pixel working copy."""
+    h, w = small_grey.shape[:2]
     x0, y0 = np.clip(quad.min(axis=0).astype(int), 0, None)
     x1, y1 = np.minimum(quad.max(axis=0).astype(int), (w, h))
-    crop = frame[y0:y1, x0:x1]
-    if crop.size == 0:
-        return 0.0
-    width = PATCH[0]
-    height = max(1, round(crop.shape[0] * width / crop.shape[1]))
-    return sharpness(_grey(cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)))
+    crop = small_grey[y0:y1, x0:x1]
+    return sharpness(crop) if crop.size else 0.0
 
 
 def check_document(frame: np.ndarray) -> DocumentCheck:
@@ -253,7 +249,8 @@ def check_document(frame: np.ndarray) -> DocumentCheck:
     h, w = frame.shape[:2]
     scale = WORK_WIDTH / w
     small = cv2.resize(frame, (WORK_WIDTH, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    small_quad = _outline_in(_grey(small))
+    small_grey = _grey(small)
+    small_quad = _outline_in(small_grey)
     if small_quad is None:
         return DocumentCheck(guidance="capture.no_document")
     small_quad = order_corners(small_quad)
@@ -261,7 +258,7 @@ def check_document(frame: np.ndarray) -> DocumentCheck:
     fill = float(cv2.contourArea(quad)) / (h * w)
     skew, corner, rotation = quad_geometry(quad)
     patch = straighten(small, small_quad, (PATCH[0] // 2, PATCH[1] // 2))
-    found = dict(quad=quad, fill=fill, skew=skew, rotation=rotation, sharpness=_region_sharpness(frame, quad),
+    found = dict(quad=quad, fill=fill, skew=skew, rotation=rotation, sharpness=_region_sharpness(small_grey, small_quad),
                  glare=glare(patch), brightness=float(cv2.mean(_grey(patch))[0]))
     margin = 0.01 * max(h, w)
     touches_edge = bool((quad[:, 0] < margin).any() or (quad[:, 0] > w - margin).any()
@@ -285,7 +282,7 @@ def check_document(frame: np.ndarray) -> DocumentCheck:
 
 # -- faces -------------------------------------------------------------------------------------
 
-FACE_WORK_WIDTH = 320
+FACE_WORK_WIDTH = 240
 MIN_FACE_SHARPNESS = 300.0
 
 
@@ -303,7 +300,7 @@ def find_faces(frame: np.ndarray, *, work_width: int = FACE_WORK_WIDTH) -> list[
     h, w = grey.shape
     scale = work_width / w
     small = cv2.resize(grey, (work_width, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
-    found = _face_cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=5, minSize=(20, 20))
+    found = _face_cascade().detectMultiScale(small, scaleFactor=1.2, minNeighbors=4, minSize=(22, 22))
     return [tuple(int(round(v / scale)) for v in box) for box in found]  # type: ignore[misc]
 
 
