@@ -65,7 +65,7 @@ class Driver:
             return self.do(Intent.CHOOSE, "idcard")
         if screen.value in ("document_front", "document_back", "health_card_front", "health_card_back", "face"):
             out = self.do(Intent.CAPTURE)
-            assert fx.Capture(screen.value) in out
+            assert fx.Capture(screen.value, doc_type="idcard") in out
             self.send(ev.Captured(screen.value, b"\xff\xd8jpeg", 640, 400))
             return self.do(Intent.NEXT)
         if screen is Screen.DOCUMENT_DETAILS:

@@ -429,7 +429,7 @@ def test_failed_commit_can_be_retried_or_cancelled():
 
 def test_double_taps_while_busy_are_ignored():
     d = Driver().walk_to(Screen.DOCUMENT_FRONT)
-    assert d.do(Intent.CAPTURE) == [fx.Capture("document_front")]
+    assert d.do(Intent.CAPTURE) == [fx.Capture("document_front", doc_type="idcard")]
     assert d.do(Intent.CAPTURE) == []
 
 
@@ -464,3 +464,21 @@ def _cf_for(card: ev.CardRead) -> str:
         lastname=card.surname, firstname=card.given_name, gender=card.sex,
         birthdate=card.birth_date.strftime("%d/%m/%Y"), birthplace=card.birth_place_code,
     )
+
+
+def test_the_document_picture_with_the_zone_carries_the_document_type():
+    d = Driver().walk_to(Screen.DOCUMENT_FRONT)
+    d.send(ev.Captured("document_front", b"\xff\xd8jpeg", 640, 400))
+    d.do(Intent.NEXT)
+    valid = {"is_valid": True, "surname": "BIANCHI", "given_names": "GIULIA", "birth_date": "1985-03-12",
+             "document_number": "CA12345AB", "expiry_date": "2032-03-12"}
+    d.do(Intent.CAPTURE)
+    d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz={**valid, "birth_date": "1986-03-12"}))
+    assert d.s.error == "document_mismatch" and d.s.mismatches == ("birth_date",)
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_BACK  # never silently accepted
+    d.do(Intent.RETAKE)
+    d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz=valid))
+    assert d.s.mismatches == () and d.s.fields["document_number"] == "CA12345AB"
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_DETAILS
