@@ -108,7 +108,7 @@ def ocr_lines(band: np.ndarray) -> list[str]:
 
 def read_cells(band: np.ndarray) -> MrzReading | None:
     """Read the zone by its geometry: the last 3 rows of 30 cells (TD1) or 2 rows of 44 (TD3)."""
-    ink = ocrb.binarise(band)
+    ink = ocrb.deskew(ocrb.binarise(band))
     all_rows = ocrb.text_rows(ink)
     best: MrzReading | None = None
     for fmt, count, chars in (("TD1", 3, 30), ("TD3", 2, 44)):
@@ -157,11 +157,11 @@ def read_mrz(document: np.ndarray, *, doc_type: str | None = None, use_tesseract
 # -- cells → fields ----------------------------------------------------------------------------
 
 DIGITS, LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ<"
-KINDS = {"n": DIGITS, "a": LETTERS, "x": ALPHABET, "s": "MFX<", "c": DIGITS + "<"}
+KINDS = {"n": DIGITS, "a": LETTERS, "x": ALPHABET, "s": "MFX<", "c": DIGITS + "<", "P": "P", "d": "IAC"}
 # per line, the kind of every position
 LAYOUT = {
-    "TD1": ("aaaaa" + "x" * 9 + "n" + "x" * 15, "nnnnnnn" + "s" + "nnnnnnn" + "aaa" + "x" * 11 + "n", "a" * 30),
-    "TD3": ("a" * 44, "x" * 9 + "n" + "aaa" + "nnnnnnn" + "s" + "nnnnnnn" + "x" * 14 + "c" + "n"),
+    "TD1": ("daaaa" + "x" * 9 + "n" + "x" * 15, "nnnnnnn" + "s" + "nnnnnnn" + "aaa" + "x" * 11 + "n", "a" * 30),
+    "TD3": ("P" + "a" * 43, "x" * 9 + "n" + "aaa" + "nnnnnnn" + "s" + "nnnnnnn" + "x" * 14 + "c" + "n"),
 }
 # (name, line, start, end, check position) of each checked field
 CHECKED = {
