@@ -352,6 +352,11 @@ class KioskUI:
         pygame.image.save(self.surface, str(path))
         return path
 
+    @property
+    def translator(self) -> Translator:
+        """The translator of the screen on show (its ``missing`` lists what the language lacked)."""
+        return self._t
+
     def element_ids(self) -> list[str]:
         return sorted(self._built.by_id)
 

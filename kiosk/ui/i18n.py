@@ -30,6 +30,11 @@ def _catalogue(language: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
 
 
+def is_key(msgid: str) -> bool:
+    """A message key (``cf_invalid``, ``reason.underage``) rather than an Italian sentence."""
+    return bool(msgid) and " " not in msgid and any(c in msgid for c in "_.") and msgid.islower()
+
+
 def available_languages() -> list[str]:
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
 
@@ -41,11 +46,16 @@ class Translator:
         if language != SOURCE_LANGUAGE and language != FALLBACK_LANGUAGE:
             chain.append(FALLBACK_LANGUAGE)
         self._chain = [_catalogue(lang) for lang in chain]
+        self.missing: set[str] = set()  # msgids this language lacked (shown in another language or as keys)
 
     def find(self, msgid: str) -> str | None:
-        for catalogue in self._chain:
+        for i, catalogue in enumerate(self._chain):
             if msgid in catalogue:
+                if i:
+                    self.missing.add(msgid)
                 return catalogue[msgid]
+        if self.language != SOURCE_LANGUAGE or is_key(msgid):
+            self.missing.add(msgid)
         return None
 
     def gettext(self, msgid: str) -> str:
