@@ -26,7 +26,7 @@ from typing import Any
 import pygame
 import pygame_gui
 from pygame_gui.core import ObjectID
-from pygame_gui.elements import UITextBox
+from pygame_gui.elements import UIButton, UILabel, UITextBox, UITextEntryLine
 
 from kiosk.journey.events import Intent, UserIntent
 from kiosk.journey.screens import Screen
@@ -36,6 +36,7 @@ from kiosk.ui.builder import DEFAULT_PX_PER_MM, Builder, Built, Metrics
 from kiosk.ui.hints import hint_for
 from kiosk.ui.fonts import FontChoice, find_font
 from kiosk.ui.i18n import Translator
+from kiosk.ui.speech import SECRET_ELEMENTS, Speech, plain
 from kiosk.ui.screens import module_for
 from kiosk.ui.screens import overlays
 from kiosk.ui.view import View
@@ -46,11 +47,13 @@ THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
 LARGE_TEXT_FACTOR = 1.25
 FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the top bar keeps its size
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
+SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
 
 
 class KioskUI:
     def __init__(self, *, size: tuple[int, int] = (1280, 800), fullscreen: bool = False,
-                 theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None) -> None:
+                 theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None,
+                 speech: Speech | None = None) -> None:
         self.size = size
         self.physical_mm = physical_mm  # the display's visible width and height; None: a 10.1" panel
         self.is_fullscreen = fullscreen
@@ -72,6 +75,9 @@ class KioskUI:
         self._active_field = ""  # the field the on-screen keyboard types into
         self._is_shifted = False
         self._t = Translator("it")
+        self.speech = speech  # spoken guidance (headphones); None: a silent kiosk
+        self._spoken: tuple | None = None  # what the last reading of a screen was about
+        self._is_dirty = True  # something changed since the last frame was drawn
 
     @property
     def px_per_mm(self) -> float:
@@ -94,6 +100,8 @@ class KioskUI:
         self._manager_for((False, False))
 
     def close(self) -> None:
+        if self.speech is not None:
+            self.speech.close()
         self._clear()
         for manager in self._managers.values():
             manager.clear_and_reset()
@@ -161,7 +169,35 @@ class KioskUI:
         self._mode = (s.is_large_text, s.is_high_contrast)
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
         self._build(view)
+        self._is_dirty = True
         self._update_dynamic(view)
+        about = (s.screen, s.language, s.overlay, s.error, s.notice, key[-2])
+        if self.speech is not None and self.speech.is_enabled and about != self._spoken:
+            self._spoken = about
+            self.speech.read_screen(self._readable_parts(), s.language)
+
+    def invalidate(self) -> None:
+        """Rebuild (and read aloud) the screen at the next render, e.g. when headphones are plugged in."""
+        self._key = None
+        self._spoken = None
+
+    def _readable_parts(self) -> list[str]:
+        """The words of the screen as they are read aloud: texts and buttons, never fields or codes."""
+        ids = {id(e): name for name, e in self._built.by_id.items()}
+        parts, buttons = [], []
+        for element in self._built.elements:
+            name = ids.get(id(element), "")
+            if not element.alive() or element in self._built.keys or name in SPEECH_SKIP:
+                continue
+            if name.startswith(("lang:", "toggle:large", "toggle:high")):
+                continue
+            if isinstance(element, UITextBox):
+                parts.append(plain(element.html_text))
+            elif isinstance(element, UILabel):
+                parts.append(element.text)
+            elif isinstance(element, UIButton):  # what can be done comes after what is said
+                buttons.append(element.text.strip(" ‹›"))
+        return parts + buttons
 
     def _rebuild_key(self, view: View) -> tuple:
         s = view.session
@@ -242,9 +278,11 @@ class KioskUI:
             words = str(view.seconds_left())
             if dyn["countdown"].text != words:
                 dyn["countdown"].set_text(words)
+                self._is_dirty = True
         camera = dyn.get("camera")
         if camera is not None and view.camera_frame is not None and view.camera_frame is not self._last_frame:
             self._last_frame = view.camera_frame
+            self._is_dirty = True
             camera.set_image(self._frame_surface(view.camera_frame, camera.rect.size,
                                                  is_mirrored=view.session.screen is Screen.FACE))
 
@@ -265,6 +303,8 @@ class KioskUI:
     # -- input ------------------------------------------------------------------------------------
     def handle_events(self, events: list[pygame.event.Event]) -> list[UserIntent]:
         manager = self.manager
+        if events:
+            self._is_dirty = True  # hover, press and typing all change what is drawn
         for event in events:
             event = self._from_touch(event)
             if event is not None:
@@ -314,6 +354,11 @@ class KioskUI:
         entry.set_text(new)
         entry.edit_position = len(new)
         self._update_hint(name)
+        if self.speech is not None:
+            word = {"backspace": "Cancella una lettera", "clear": "Cancella tutto", "prefix": "Prefisso italiano"}
+            label = self._t(word[key.action]) if key.action in word else (self._t("Spazio") if key.text == " "
+                                                                          else new[-1:] or key.label)
+            self.speech.key(label, self._t.language, field_name=name, key_word=self._t("Tasto"))
         return [UserIntent(Intent.SET_FIELD, new, name)]
 
     def _intents_from(self, event: pygame.event.Event) -> list[UserIntent]:
@@ -333,9 +378,16 @@ class KioskUI:
         return [UserIntent(Intent.NEXT)]  # Enter on a physical keyboard
 
     # -- drawing and inspection -------------------------------------------------------------------
-    def draw(self) -> None:
+    def draw(self, *, force: bool = False) -> bool:
+        """Draw a frame if anything changed (or ``force``); returns whether one was drawn. A focused text
+        field keeps drawing so that its cursor blinks."""
         if self.surface is None:
             raise RuntimeError("KioskUI.start() first")
+        focused = self.manager.get_focus_set()
+        is_typing = any(isinstance(e, UITextEntryLine) for e in focused) if focused else False
+        if not (force or self._is_dirty or is_typing):
+            return False
+        self._is_dirty = False
         dt = self._clock.tick() / 1000 if self._clock else 0.0
         manager = self.manager
         manager.update(min(dt, 0.1))
@@ -345,6 +397,7 @@ class KioskUI:
         self.surface.fill(background)
         manager.draw_ui(self.surface)
         pygame.display.flip()
+        return True
 
     def screenshot(self, path: str | Path) -> Path:
         path = Path(path)
