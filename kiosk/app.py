@@ -108,7 +108,7 @@ class KioskApp:
 
         d = config.display
         ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm),
-                     speech=_speech())
+                     speech=_speech(), rotation=d.rotation)
         ui.start()
         wire_speech(ui, shell.hw.panel)
         app = cls(shell, ui)

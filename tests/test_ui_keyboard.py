@@ -21,7 +21,7 @@ from tests.test_ui_screens import ARTIFACTS, NOW, check_layout, view_of, visible
 
 @pytest.fixture(scope="module")
 def ui():
-    ui = KioskUI(size=(1280, 800), physical_mm=(217, 136))
+    ui = KioskUI(size=(1280, 800), physical_mm=(217, 136), double_tap_s=0.0)  # typing "nn" at test speed
     ui.start()
     yield ui
     ui.close()

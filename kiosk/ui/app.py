@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import html
+import time
 import json
 import weakref
 from pathlib import Path
@@ -46,6 +47,7 @@ THEME = HERE / "theme.json"
 THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
 LARGE_TEXT_FACTOR = 1.25
 FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the top bar keeps its size
+DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
 
@@ -53,8 +55,15 @@ SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is
 class KioskUI:
     def __init__(self, *, size: tuple[int, int] = (1280, 800), fullscreen: bool = False,
                  theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None,
-                 speech: Speech | None = None) -> None:
-        self.size = size
+                 speech: Speech | None = None, rotation: int = 0, double_tap_s: float = DOUBLE_TAP_S) -> None:
+        if rotation not in (0, 90, 180, 270):
+            raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
+        self.size = size  # the UI's own (logical) size, before rotation onto the panel
+        self.rotation = rotation  # the panel is mounted turned clockwise by this much
+        self.double_tap_s = double_tap_s  # a second tap this soon on the same spot is an accident
+        self._last_tap: tuple[float, tuple[int, int]] | None = None
+        self._is_dropping_up = False
+        self._display: pygame.Surface | None = None
         self.physical_mm = physical_mm  # the display's visible width and height; None: a 10.1" panel
         self.is_fullscreen = fullscreen
         self.theme_path = Path(theme_path) if theme_path else THEME
@@ -89,11 +98,15 @@ class KioskUI:
     def start(self) -> None:
         pygame.init()
         flags = pygame.FULLSCREEN if self.is_fullscreen else 0
-        self.surface = pygame.display.set_mode(self.size, flags)
+        is_sideways = self.rotation in (90, 270)
+        panel = (self.size[1], self.size[0]) if is_sideways else self.size
+        self._display = pygame.display.set_mode(panel, flags)
         pygame.display.set_caption("Sportello")
         if self.is_fullscreen:
             pygame.mouse.set_visible(False)
-        self.size = self.surface.get_size()
+        pw, ph = self._display.get_size()
+        self.size = (ph, pw) if is_sideways else (pw, ph)
+        self.surface = self._display if self.rotation == 0 else pygame.Surface(self.size)
         self.metrics = Metrics.for_size(self.size, px_per_mm=self.px_per_mm)
         self.font = find_font()
         self._clock = pygame.time.Clock()
@@ -307,7 +320,7 @@ class KioskUI:
             self._is_dirty = True  # hover, press and typing all change what is drawn
         for event in events:
             event = self._from_touch(event)
-            if event is not None:
+            if event is not None and not self._is_double_tap(event):
                 if event.type == pygame.MOUSEBUTTONDOWN:
                     self._touched(event.pos)
                 manager.process_events(event)
@@ -318,18 +331,48 @@ class KioskUI:
             out.extend(self._intents_from(event))
         return out
 
+    def _to_logical(self, pos: tuple[float, float]) -> tuple[int, int]:
+        """A point on the panel (as SDL reports it) in the UI's own coordinates, undoing the rotation."""
+        px, py = pos
+        w, h = self.size
+        if self.rotation == 90:
+            return round(py), round(h - 1 - px)
+        if self.rotation == 180:
+            return round(w - 1 - px), round(h - 1 - py)
+        if self.rotation == 270:
+            return round(w - 1 - py), round(px)
+        return round(px), round(py)
+
     def _from_touch(self, event: pygame.event.Event) -> pygame.event.Event | None:
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION) and getattr(
             event, "touch", False
         ):
             return None  # SDL's copy of a finger event: the FINGER event itself is used
         if event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
-            pos = (round(event.x * self.size[0]), round(event.y * self.size[1]))
+            panel_w, panel_h = (self.size[1], self.size[0]) if self.rotation in (90, 270) else self.size
+            pos = self._to_logical((event.x * panel_w, event.y * panel_h))
             kind = pygame.MOUSEBUTTONDOWN if event.type == pygame.FINGERDOWN else pygame.MOUSEBUTTONUP
             return pygame.event.Event(kind, pos=pos, button=1, touch=False)
         if event.type == pygame.FINGERMOTION:
             return None
+        if self.rotation and hasattr(event, "pos"):
+            return pygame.event.Event(event.type, {**event.dict, "pos": self._to_logical(event.pos)})
         return event
+
+    def _is_double_tap(self, event: pygame.event.Event) -> bool:
+        """Drop the second of two taps on the same spot within ``double_tap_s`` (and its release)."""
+        if event.type == pygame.MOUSEBUTTONUP and self._is_dropping_up:
+            self._is_dropping_up = False
+            return True
+        if event.type != pygame.MOUSEBUTTONDOWN:
+            return False
+        now = time.monotonic()
+        last, self._last_tap = self._last_tap, (now, event.pos)
+        if last is None or now - last[0] >= self.double_tap_s:
+            return False
+        near = max(abs(event.pos[0] - last[1][0]), abs(event.pos[1] - last[1][1])) <= self.metrics.min_touch
+        self._is_dropping_up = near
+        return near
 
     def _touched(self, pos: tuple[int, int]) -> None:
         """A touch on a field makes it the one the on-screen keyboard types into."""
@@ -396,6 +439,8 @@ class KioskUI:
             background = pygame.Color(0, 0, 0) if self._mode[1] else pygame.Color("#5B6470")
         self.surface.fill(background)
         manager.draw_ui(self.surface)
+        if self.rotation:
+            self._display.blit(pygame.transform.rotate(self.surface, -self.rotation), (0, 0))
         pygame.display.flip()
         return True
 
