@@ -131,14 +131,13 @@ class Shell:
         self.enroller = enroller
         self.kiosk_name = kiosk_name
         self.kiosk_logo = kiosk_logo
-        self.sync = sync  # the delivery coordinator; asked for status checks when it has lookup_status
         self.operators = set(operators)
         self.clock = clock
         self.events = Inbox()
         self.last_receipt: bytes = b""
         self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
-        self.sync = None  # the SyncCoordinator when a receiver is configured (OTP, status check)
+        self.sync = sync  # the SyncCoordinator when a receiver is configured (OTP, status check)
         self._otp_ids: dict[str, str] = {}  # channel -> the receiver's id for the code sent (memory only)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-effects")
         self._in_flight = 0
