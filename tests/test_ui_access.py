@@ -89,3 +89,10 @@ def test_wipe_after_keyboard_typing_leaves_nothing(ui):
         assert secret not in texts
     assert not ui._saved_text and ui._active_field == ""
     assert "start" in ui.element_ids()
+
+
+def test_dates_and_numbers_follow_the_language(ui):
+    for lang, birth in (("it", "12 mar 1985"), ("en", "Mar 12, 1985"), ("de", "12.03.1985"), ("fr", "12 mars 1985")):
+        show(ui, view_of(sample_session(Screen.REVIEW, lang)))
+        values = [ui.element(i).text for i in ui.element_ids() if i.startswith("review:")]
+        assert birth in values, (lang, values)

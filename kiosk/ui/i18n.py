@@ -70,3 +70,17 @@ class Translator:
         if found is None:
             found = self.find(GENERIC_ERROR)
         return found or "Qualcosa non ha funzionato: chiama il personale."
+
+
+def format_date(day, language: str) -> str:
+    """A date the way the citizen's language writes it (Babel, CLDR "medium": 12 mar 1985, 12.03.1985 …)."""
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(day, format="medium", locale=language)
+
+
+def format_number(value: int | float, language: str) -> str:
+    """A number with the language's digits grouping and decimal sign (Babel)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=language)
