@@ -60,6 +60,37 @@ def build_shell(config: Config, hardware: Hardware, *, receiver_public_key: Path
     )
 
 
+def _speech():
+    """Spoken guidance through espeak-ng, when it is installed (silent until headphones are plugged in)."""
+    from kiosk.ui.speech import EspeakNg, Speech
+
+    try:
+        return Speech(EspeakNg())
+    except FileNotFoundError:
+        log.warning("espeak-ng is not installed: no spoken guidance")
+        return None
+
+
+def wire_speech(ui, panel) -> None:
+    """Speech follows the Panel's headphone jack: on when plugged in, off when pulled out."""
+    speech = getattr(ui, "speech", None)
+    if speech is None:
+        return
+    try:
+        speech.is_enabled = bool(panel.has_headphones)
+    except Exception:  # noqa: BLE001 - a panel without a jack switch: silent
+        speech.is_enabled = False
+
+    def changed(is_plugged: bool) -> None:
+        speech.is_enabled = bool(is_plugged)
+        if is_plugged:
+            ui.invalidate()  # read the screen on show from the start
+        else:
+            speech.backend.stop()
+
+    panel.when_headphones_changed = changed
+
+
 @dataclass
 class KioskApp:
     """One shell and one UI; ``step()`` runs one turn of the loop (the demo drives it turn by turn)."""
@@ -87,8 +118,10 @@ class KioskApp:
         from kiosk.ui.app import KioskUI
 
         d = config.display
-        ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm))
+        ui = KioskUI(size=(d.width, d.height), fullscreen=d.fullscreen, physical_mm=(d.width_mm, d.height_mm),
+                     speech=_speech(), rotation=d.rotation)
         ui.start()
+        wire_speech(ui, shell.hw.panel)
         app = cls(shell, ui, auto_capture_frames=config.camera.auto_capture_frames)
         shell.events.wake = _waker()  # a card inserted, an effect done: the idle loop wakes at once
         app.render()

@@ -40,7 +40,8 @@ from kiosk.journey import effects as fx
 from kiosk.journey import events as ev
 from kiosk.journey.machine import Journey, MIN_TRIES_TO_SEND
 from kiosk.journey.screens import Screen
-from kiosk.receipt import build_receipt
+from kiosk.domain.ids import normalise_reference
+from kiosk.receipt import QR_PREFIX, build_receipt
 from kiosk.store import Store
 
 log = logging.getLogger("kiosk.shell")
@@ -122,7 +123,7 @@ class PrintOutcome:
 class Shell:
     def __init__(
         self, *, journey: Journey, hardware: Hardware, store: Store, enroller: Enroller, kiosk_name: str,
-        operators: tuple[str, ...] = (), clock=datetime.now, kiosk_logo: Path | None = None,
+        operators: tuple[str, ...] = (), clock=datetime.now, kiosk_logo: Path | None = None, sync=None,
         max_image_bytes: int = 2_500_000,
     ) -> None:
         self.journey = journey
@@ -138,7 +139,7 @@ class Shell:
         self.last_receipt: bytes = b""
         self.last_committed = None  # the last CommittedEnrollment (in memory only)
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
-        self.sync = None  # the SyncCoordinator when a receiver is configured (OTP, status check)
+        self.sync = sync  # the SyncCoordinator when a receiver is configured (OTP, status check)
         self._otp_ids: dict[str, str] = {}  # channel -> the receiver's id for the code sent (memory only)
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-effects")
         self._in_flight = 0
@@ -301,6 +302,37 @@ class Shell:
     def execute(self, effect):
         handler = getattr(self, "_do_" + type(effect).__name__)
         return handler(effect)
+
+    def _do_LookupStatus(self, effect: fx.LookupStatus):
+        """Where an enrollment stands, from the receiving side; no coordinator or no network: "offline"."""
+        lookup = getattr(self.sync, "lookup_status", None)
+        if lookup is None:
+            return ev.StatusLookedUp("offline")
+        try:
+            answer = lookup(effect.reference)
+        except Exception as exc:  # noqa: BLE001 - any transport fault is "offline" to the citizen
+            log.warning("status lookup failed", extra={"error": type(exc).__name__})
+            return ev.StatusLookedUp("offline")
+        answer = answer if isinstance(answer, dict) else {}
+        reasons = tuple(str(r) for r in answer.get("reasons") or () if isinstance(r, str))
+        return ev.StatusLookedUp(str(answer.get("status") or "unknown"), reasons)
+
+    def _do_ScanStatusQr(self, effect: fx.ScanStatusQr):
+        """Read the receipt's QR from the camera (zxing-cpp), then look that enrollment up."""
+        import zxingcpp  # only when a citizen shows a receipt
+
+        try:
+            frame = self.hw.camera.capture_still()
+        except CameraError as exc:
+            log.warning("status QR capture failed", extra={"error": type(exc).__name__})
+            return ev.StatusLookedUp("unreadable")
+        for found in zxingcpp.read_barcodes(frame):
+            text = found.text or ""
+            if text.startswith(QR_PREFIX):
+                reference = normalise_reference(text[len(QR_PREFIX):])
+                if reference:
+                    return self._do_LookupStatus(fx.LookupStatus(reference))
+        return ev.StatusLookedUp("unreadable")
 
     def _do_ReadCard(self, effect: fx.ReadCard):
         try:
@@ -473,6 +505,8 @@ def _failure_for(effect):
         fx.AuthenticateOperator: lambda: ev.OperatorRejected("card_unreadable"),
         fx.SealAndCommit: lambda: ev.CommitFailed("store_failed"),
         fx.PrintReceipt: lambda: ev.PrintFailed("printer_failed"),
+        fx.LookupStatus: lambda: ev.StatusLookedUp("offline"),
+        fx.ScanStatusQr: lambda: ev.StatusLookedUp("unreadable"),
     }.get(type(effect), lambda: None)()
 
 

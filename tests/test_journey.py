@@ -39,6 +39,8 @@ def reach(screen: Screen) -> Driver:
         d.type(channel, FIELDS[channel])
         d.do(Intent.NEXT)
         d.send(ev.OtpSent(channel, True))
+    elif screen in (Screen.STATUS_CHECK, Screen.INFO):
+        d.do(Intent.CHOOSE, "status" if screen is Screen.STATUS_CHECK else "info")
     elif screen is Screen.OPERATOR:
         d.walk_to(Screen.IDENTIFICATION).do(Intent.CHOOSE, "operator")
     elif screen is Screen.PIN:

@@ -21,7 +21,7 @@ from tests.test_ui_screens import ARTIFACTS, NOW, check_layout, view_of, visible
 
 @pytest.fixture(scope="module")
 def ui():
-    ui = KioskUI(size=(1280, 800), physical_mm=(217, 136))
+    ui = KioskUI(size=(1280, 800), physical_mm=(217, 136), double_tap_s=0.0)  # typing "nn" at test speed
     ui.start()
     yield ui
     ui.close()
@@ -144,3 +144,18 @@ def test_apply_is_pure_editing():
     assert keyboard.apply(keyboard.Key("a", "a"), "abc", layout="email", max_length=3) == "abc"
     with pytest.raises(ValueError):
         keyboard.rows_for("klingon")
+
+
+def test_language_switch_keeps_what_was_typed(ui):
+    s = blank(Screen.MANUAL_ENTRY, "it")
+    show(ui, s)
+    tap(ui, "field:surname")
+    show(ui, s)
+    type_keys(ui, s, ["key:R", "key:O", "key:S", "key:À"])
+    assert tap(ui, "lang:de") == [UserIntent(Intent.SET_LANGUAGE, "de")]
+    s.language = "de"
+    show(ui, s)
+    assert ui.element("field:surname").get_text() == "Rosà"
+    assert ui.element("title").text == "Tippen Sie Ihre Daten"
+    type_keys(ui, s, ["key:N"])  # still typing into the same field, now with German words around it
+    assert s.fields["surname"] == "Rosàn"

@@ -130,7 +130,8 @@ def check_layout(ui: KioskUI, where: str) -> None:
             assert element.rect.bottom <= ui.size[1], f"{where}: text box {element.html_text[:40]!r} off screen"
 
 
-SHOTS = [(screen, lang) for lang in ("it", "en") for screen in Screen]
+COMPLETE = ("it", "en", "de", "fr", "sl")
+SHOTS = [(screen, lang) for lang in COMPLETE for screen in Screen]
 
 
 @pytest.mark.parametrize(("screen", "lang"), SHOTS, ids=[f"{l}-{s.value}" for s, l in SHOTS])
@@ -139,6 +140,7 @@ def test_every_screen_renders(ui, screen, lang):
     show(ui, view_of(session))
     ui.screenshot(ARTIFACTS / lang / f"{screen.value}.png")
     check_layout(ui, f"{lang}/{screen.value}")
+    assert not ui.translator.missing, f"{lang}/{screen.value}: untranslated {sorted(ui.translator.missing)}"
     ids = ui.element_ids()
     if can_go_back(screen):
         assert "back" in ids
@@ -149,7 +151,7 @@ def test_every_screen_renders(ui, screen, lang):
         assert session.error not in visible_text(ui.element(box))
 
 
-@pytest.mark.parametrize("lang", ["it", "en"])
+@pytest.mark.parametrize("lang", COMPLETE)
 @pytest.mark.parametrize("overlay", ["help", "cancel", "inactivity"])
 def test_overlays(ui, overlay, lang):
     s = sample_session(Screen.EMAIL, lang)
@@ -158,6 +160,7 @@ def test_overlays(ui, overlay, lang):
     show(ui, view_of(s))
     ui.screenshot(ARTIFACTS / lang / f"overlay_{overlay}.png")
     check_layout(ui, f"{lang}/overlay_{overlay}")
+    assert not ui.translator.missing, f"{lang}/{overlay}: untranslated {sorted(ui.translator.missing)}"
     wanted = {"help": "dismiss", "cancel": "confirm_cancel", "inactivity": "continue"}[overlay]
     assert wanted in ui.element_ids()
     if overlay == "inactivity":
@@ -170,7 +173,7 @@ def test_overlays(ui, overlay, lang):
 def test_large_text_and_high_contrast_fit(ui):
     for screen in (Screen.WELCOME, Screen.CARD_DATA, Screen.CONSENTS, Screen.REVIEW, Screen.DOCUMENT_DETAILS,
                    Screen.IDENTIFICATION, Screen.PIN, Screen.RECEIPT):
-        for lang in ("it", "en"):
+        for lang in COMPLETE:
             s = sample_session(screen, lang)
             s.is_large_text = s.is_high_contrast = True
             show(ui, view_of(s))
@@ -226,3 +229,16 @@ def test_unknown_error_key_is_never_shown(ui):
     show(ui, view_of(s))
     words = visible_text(ui.element("error"))
     assert "no_such_key_xyz" not in words and "staff" in words
+
+
+@pytest.mark.parametrize("lang", COMPLETE)
+def test_complete_languages_translate_every_message(lang):
+    """Every msgid any catalogue knows (screens, hints, error keys, reasons) is in each complete language."""
+    from kiosk.ui.i18n import _catalogue, is_key
+
+    every = set()
+    for other in COMPLETE:
+        every |= {m for m in _catalogue(other) if other != "it" or is_key(m)}
+    mine = _catalogue(lang)
+    wanted = {m for m in every if is_key(m)} if lang == "it" else every
+    assert not sorted(wanted - set(mine)), f"{lang} lacks {sorted(wanted - set(mine))[:10]}"

@@ -22,6 +22,8 @@ from hardware.errors import (
     CardBlocked, CardDataInvalid, CardError, CardNotSupported, CertificateInvalid, PinRequired,
 )
 
+MAX_GET_RESPONSE = 12  # reads are chunked to one response; a card that keeps saying "61xx, more" is broken
+
 Transmit = Callable[[bytes], bytes]
 
 DATI_PERSONALI = "3F00/1100/1102"
@@ -74,10 +76,15 @@ class CardSession:
         if sw & 0xFF00 == 0x6C00 and len(command) >= 5:
             self.apdu_count += 1
             data, sw = apdu.split_response(self._transmit(bytes(command[:-1]) + bytes([sw & 0xFF])))
-        while sw & 0xFF00 == 0x6100:
+        for _ in range(MAX_GET_RESPONSE):
+            if sw & 0xFF00 != 0x6100:
+                break
             self.apdu_count += 1
             more, sw = apdu.split_response(self._transmit(bytes([0x00, 0xC0, 0x00, 0x00, sw & 0xFF])))
             data += more
+        else:
+            if sw & 0xFF00 == 0x6100:
+                raise CardDataInvalid("the card keeps answering 'more data' (61xx) without end")
         return data, sw
 
     def _ok(self, command: bytes, what: str) -> bytes:

@@ -68,6 +68,18 @@ class CallStaff:
 
 
 @dataclass(frozen=True)
+class LookupStatus:
+    """Ask the receiving side where the enrollment with this receipt reference stands."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class ScanStatusQr:
+    """Read the receipt's QR with the camera, then look its enrollment up."""
+
+
+@dataclass(frozen=True)
 class WipeSession:
     """Forget the citizen: UI widgets, captured images, everything in memory."""
 
@@ -76,5 +88,5 @@ class WipeSession:
 
 Effect = (
     ReadCard | Capture | SendOtp | CheckOtp | QueryPinTries | VerifyCitizenPin | AuthenticateOperator
-    | SealAndCommit | PrintReceipt | CallStaff | WipeSession
+    | SealAndCommit | PrintReceipt | CallStaff | WipeSession | LookupStatus | ScanStatusQr
 )

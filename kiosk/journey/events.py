@@ -167,8 +167,17 @@ class Frozen:
     reason: str
 
 
+@dataclass(frozen=True)
+class StatusLookedUp:
+    """The answer to a status check: ``status`` is one of STATUS_OUTCOMES, or "unreadable" when no
+    receipt QR could be read; ``reasons`` are the rejection's reason codes."""
+
+    status: str
+    reasons: tuple[str, ...] = ()
+
+
 Event = (
     UserIntent | Tick | CardInserted | CardRead | CardReadFailed | CardRemoved | Captured | CaptureFailed | OtpSent
     | OtpChecked | PinTries | CitizenPinResult | OperatorAuthenticated | OperatorRejected | Committed
-    | CommitFailed | Printed | PrintFailed | NetworkChanged | Frozen | Tampered | TamperCleared
+    | CommitFailed | Printed | PrintFailed | NetworkChanged | Frozen | Tampered | TamperCleared | StatusLookedUp
 )

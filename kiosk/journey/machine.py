@@ -13,11 +13,15 @@ from kiosk.capture import crosscheck
 from kiosk.domain import checks
 from kiosk.domain.citizen import Capture, Citizen, Consents, Contact, DocumentType, IdentityDocument, Sex
 from kiosk.domain.enrollment import Identification, IdentificationRoute
+from kiosk.domain.ids import normalise_reference
 from kiosk.errors import ValidationError
 from kiosk.journey import effects as fx
 from kiosk.journey import events as ev
 from kiosk.journey.events import Intent
-from kiosk.journey.screens import CAPTURE_SCREENS, NO_INACTIVITY, Screen, can_cancel, can_go_back
+from kiosk.domain.ids import normalise_reference
+from kiosk.journey.screens import (
+    CAPTURE_SCREENS, INFO_PAGES, NO_INACTIVITY, STATUS_OUTCOMES, Screen, can_cancel, can_go_back,
+)
 from kiosk.journey.session import Draft, Session
 
 # A PIN is never sent to the card when it would be the last try: three wrong PINs block a CNS.
@@ -144,6 +148,47 @@ class Journey:
     def _screen_welcome(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:
         if event.intent in (Intent.START, Intent.NEXT):
             self._go(Screen.CHECKLIST, now)
+        elif event.intent is Intent.CHOOSE and event.value == "status":
+            self._go(Screen.STATUS_CHECK, now)
+            self.session.status, self.session.status_reasons = "", ()
+        elif event.intent is Intent.CHOOSE and event.value == "info":
+            self._go(Screen.INFO, now)
+            self.session.info_page = INFO_PAGES[0]
+        return []
+
+    def _screen_info(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:
+        if event.intent is Intent.CHOOSE and event.value in INFO_PAGES:
+            self.session.info_page = event.value
+        return []
+
+    def _screen_status_check(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        if event.intent is Intent.NEXT:
+            reference = normalise_reference(s.fields.get("status_reference", ""))
+            if not reference:
+                s.error, s.status = "reference_invalid", ""
+                return []
+            s.error, s.status, s.is_busy = "", "", True
+            return [fx.LookupStatus(reference)]
+        if event.intent is Intent.CHOOSE and event.value == "again":
+            s.status, s.status_reasons, s.error = "", (), ""
+            s.fields.pop("status_reference", None)
+            return []
+        if event.intent is Intent.CHOOSE and event.value == "scan":
+            s.error, s.status, s.is_busy = "", "", True
+            return [fx.ScanStatusQr()]
+        return []
+
+    def _on_StatusLookedUp(self, event: ev.StatusLookedUp, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        if s.screen is not Screen.STATUS_CHECK:
+            return []  # the citizen left (or the session was wiped) before the answer came
+        s.is_busy = False
+        if event.status == "unreadable":
+            s.error, s.status = "qr_unreadable", ""
+        else:
+            s.status = event.status if event.status in STATUS_OUTCOMES else "unknown"
+            s.status_reasons = tuple(event.reasons)
         return []
 
     def _screen_checklist(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:

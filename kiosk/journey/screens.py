@@ -32,6 +32,8 @@ class Screen(StrEnum):
     THANK_YOU = "thank_you"
     NOT_ELIGIBLE = "not_eligible"  # a gate stopped the journey: the reason and what to do
     OUT_OF_SERVICE = "out_of_service"  # the kiosk is frozen (backlog too old or too large)
+    STATUS_CHECK = "status_check"  # type the receipt's reference or show its QR: where is my enrollment?
+    INFO = "info"  # information pages: what SPID is, levels, services, apps, recovering credentials
 
 
 CAPTURE_SCREENS = {
@@ -59,9 +61,16 @@ TOTAL_STEPS = max(STEPS.values())
 # Screens where there is nothing to go back to, or going back would break an atomic step.
 NO_BACK = {Screen.WELCOME, Screen.SEALING, Screen.RECEIPT, Screen.THANK_YOU, Screen.OUT_OF_SERVICE}
 # Cancel wipes the session; once committed there is nothing to cancel (the citizen just finishes).
-NO_CANCEL = {Screen.WELCOME, Screen.SEALING, Screen.RECEIPT, Screen.THANK_YOU, Screen.OUT_OF_SERVICE}
+NO_CANCEL = {Screen.WELCOME, Screen.SEALING, Screen.RECEIPT, Screen.THANK_YOU, Screen.OUT_OF_SERVICE,
+             Screen.STATUS_CHECK, Screen.INFO}
 # Screens without a citizen session worth warning about before the inactivity wipe.
 NO_INACTIVITY = {Screen.WELCOME, Screen.SEALING, Screen.OUT_OF_SERVICE}
+
+
+# Information pages, in the order the info screen lists them (the UI holds their words).
+INFO_PAGES = ("what", "levels", "services", "apps", "recover")
+# What a status lookup may answer; anything else from the network is shown as "unknown".
+STATUS_OUTCOMES = ("received", "accepted", "rejected", "activated", "unknown", "offline")
 
 
 def can_go_back(screen: Screen) -> bool:

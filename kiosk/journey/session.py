@@ -71,6 +71,9 @@ class Session:
     is_online: bool = False
     frozen_reason: str = ""
     ineligible_reason: str = ""
+    info_page: str = ""  # the information page on show (INFO_PAGES)
+    status: str = ""  # the answer of a status check (STATUS_OUTCOMES), "" before asking
+    status_reasons: tuple[str, ...] = ()  # reason codes that came with "rejected"
 
     def __repr__(self) -> str:
         return f"<Session screen={self.screen} (personal data hidden)>"

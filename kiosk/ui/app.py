@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import html
+import time
 import json
 import weakref
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any
 import pygame
 import pygame_gui
 from pygame_gui.core import ObjectID
-from pygame_gui.elements import UITextBox
+from pygame_gui.elements import UIButton, UILabel, UITextBox, UITextEntryLine
 
 from kiosk.journey.events import Intent, UserIntent
 from kiosk.journey.screens import Screen
@@ -36,6 +37,7 @@ from kiosk.ui.builder import DEFAULT_PX_PER_MM, Builder, Built, Metrics
 from kiosk.ui.hints import hint_for
 from kiosk.ui.fonts import FontChoice, find_font
 from kiosk.ui.i18n import Translator
+from kiosk.ui.speech import SECRET_ELEMENTS, Speech, plain
 from kiosk.ui.screens import module_for
 from kiosk.ui.screens import overlays
 from kiosk.ui.view import View
@@ -45,13 +47,23 @@ THEME = HERE / "theme.json"
 THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
 LARGE_TEXT_FACTOR = 1.25
 FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the top bar keeps its size
+DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
+SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
 
 
 class KioskUI:
     def __init__(self, *, size: tuple[int, int] = (1280, 800), fullscreen: bool = False,
-                 theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None) -> None:
-        self.size = size
+                 theme_path: str | Path | None = None, physical_mm: tuple[float, float] | None = None,
+                 speech: Speech | None = None, rotation: int = 0, double_tap_s: float = DOUBLE_TAP_S) -> None:
+        if rotation not in (0, 90, 180, 270):
+            raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
+        self.size = size  # the UI's own (logical) size, before rotation onto the panel
+        self.rotation = rotation  # the panel is mounted turned clockwise by this much
+        self.double_tap_s = double_tap_s  # a second tap this soon on the same spot is an accident
+        self._last_tap: tuple[float, tuple[int, int]] | None = None
+        self._is_dropping_up = False
+        self._display: pygame.Surface | None = None
         self.physical_mm = physical_mm  # the display's visible width and height; None: a 10.1" panel
         self.is_fullscreen = fullscreen
         self.theme_path = Path(theme_path) if theme_path else THEME
@@ -72,6 +84,9 @@ class KioskUI:
         self._active_field = ""  # the field the on-screen keyboard types into
         self._is_shifted = False
         self._t = Translator("it")
+        self.speech = speech  # spoken guidance (headphones); None: a silent kiosk
+        self._spoken: tuple | None = None  # what the last reading of a screen was about
+        self._is_dirty = True  # something changed since the last frame was drawn
 
     @property
     def px_per_mm(self) -> float:
@@ -83,17 +98,23 @@ class KioskUI:
     def start(self) -> None:
         pygame.init()
         flags = pygame.FULLSCREEN if self.is_fullscreen else 0
-        self.surface = pygame.display.set_mode(self.size, flags)
+        is_sideways = self.rotation in (90, 270)
+        panel = (self.size[1], self.size[0]) if is_sideways else self.size
+        self._display = pygame.display.set_mode(panel, flags)
         pygame.display.set_caption("Sportello")
         if self.is_fullscreen:
             pygame.mouse.set_visible(False)
-        self.size = self.surface.get_size()
+        pw, ph = self._display.get_size()
+        self.size = (ph, pw) if is_sideways else (pw, ph)
+        self.surface = self._display if self.rotation == 0 else pygame.Surface(self.size)
         self.metrics = Metrics.for_size(self.size, px_per_mm=self.px_per_mm)
         self.font = find_font()
         self._clock = pygame.time.Clock()
         self._manager_for((False, False))
 
     def close(self) -> None:
+        if self.speech is not None:
+            self.speech.close()
         self._clear()
         for manager in self._managers.values():
             manager.clear_and_reset()
@@ -161,7 +182,35 @@ class KioskUI:
         self._mode = (s.is_large_text, s.is_high_contrast)
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
         self._build(view)
+        self._is_dirty = True
         self._update_dynamic(view)
+        about = (s.screen, s.language, s.overlay, s.error, s.notice, key[-2])
+        if self.speech is not None and self.speech.is_enabled and about != self._spoken:
+            self._spoken = about
+            self.speech.read_screen(self._readable_parts(), s.language)
+
+    def invalidate(self) -> None:
+        """Rebuild (and read aloud) the screen at the next render, e.g. when headphones are plugged in."""
+        self._key = None
+        self._spoken = None
+
+    def _readable_parts(self) -> list[str]:
+        """The words of the screen as they are read aloud: texts and buttons, never fields or codes."""
+        ids = {id(e): name for name, e in self._built.by_id.items()}
+        parts, buttons = [], []
+        for element in self._built.elements:
+            name = ids.get(id(element), "")
+            if not element.alive() or element in self._built.keys or name in SPEECH_SKIP:
+                continue
+            if name.startswith(("lang:", "toggle:large", "toggle:high")):
+                continue
+            if isinstance(element, UITextBox):
+                parts.append(plain(element.html_text))
+            elif isinstance(element, UILabel):
+                parts.append(element.text)
+            elif isinstance(element, UIButton):  # what can be done comes after what is said
+                buttons.append(element.text.strip(" ‹›"))
+        return parts + buttons
 
     def _rebuild_key(self, view: View) -> tuple:
         s = view.session
@@ -242,9 +291,11 @@ class KioskUI:
             words = str(view.seconds_left())
             if dyn["countdown"].text != words:
                 dyn["countdown"].set_text(words)
+                self._is_dirty = True
         camera = dyn.get("camera")
         if camera is not None and view.camera_frame is not None and view.camera_frame is not self._last_frame:
             self._last_frame = view.camera_frame
+            self._is_dirty = True
             camera.set_image(self._frame_surface(view.camera_frame, camera.rect.size,
                                                  is_mirrored=view.session.screen is Screen.FACE))
 
@@ -265,9 +316,11 @@ class KioskUI:
     # -- input ------------------------------------------------------------------------------------
     def handle_events(self, events: list[pygame.event.Event]) -> list[UserIntent]:
         manager = self.manager
+        if events:
+            self._is_dirty = True  # hover, press and typing all change what is drawn
         for event in events:
             event = self._from_touch(event)
-            if event is not None:
+            if event is not None and not self._is_double_tap(event):
                 if event.type == pygame.MOUSEBUTTONDOWN:
                     self._touched(event.pos)
                 manager.process_events(event)
@@ -278,18 +331,48 @@ class KioskUI:
             out.extend(self._intents_from(event))
         return out
 
+    def _to_logical(self, pos: tuple[float, float]) -> tuple[int, int]:
+        """A point on the panel (as SDL reports it) in the UI's own coordinates, undoing the rotation."""
+        px, py = pos
+        w, h = self.size
+        if self.rotation == 90:
+            return round(py), round(h - 1 - px)
+        if self.rotation == 180:
+            return round(w - 1 - px), round(h - 1 - py)
+        if self.rotation == 270:
+            return round(w - 1 - py), round(px)
+        return round(px), round(py)
+
     def _from_touch(self, event: pygame.event.Event) -> pygame.event.Event | None:
         if event.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION) and getattr(
             event, "touch", False
         ):
             return None  # SDL's copy of a finger event: the FINGER event itself is used
         if event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
-            pos = (round(event.x * self.size[0]), round(event.y * self.size[1]))
+            panel_w, panel_h = (self.size[1], self.size[0]) if self.rotation in (90, 270) else self.size
+            pos = self._to_logical((event.x * panel_w, event.y * panel_h))
             kind = pygame.MOUSEBUTTONDOWN if event.type == pygame.FINGERDOWN else pygame.MOUSEBUTTONUP
             return pygame.event.Event(kind, pos=pos, button=1, touch=False)
         if event.type == pygame.FINGERMOTION:
             return None
+        if self.rotation and hasattr(event, "pos"):
+            return pygame.event.Event(event.type, {**event.dict, "pos": self._to_logical(event.pos)})
         return event
+
+    def _is_double_tap(self, event: pygame.event.Event) -> bool:
+        """Drop the second of two taps on the same spot within ``double_tap_s`` (and its release)."""
+        if event.type == pygame.MOUSEBUTTONUP and self._is_dropping_up:
+            self._is_dropping_up = False
+            return True
+        if event.type != pygame.MOUSEBUTTONDOWN:
+            return False
+        now = time.monotonic()
+        last, self._last_tap = self._last_tap, (now, event.pos)
+        if last is None or now - last[0] >= self.double_tap_s:
+            return False
+        near = max(abs(event.pos[0] - last[1][0]), abs(event.pos[1] - last[1][1])) <= self.metrics.min_touch
+        self._is_dropping_up = near
+        return near
 
     def _touched(self, pos: tuple[int, int]) -> None:
         """A touch on a field makes it the one the on-screen keyboard types into."""
@@ -314,6 +397,11 @@ class KioskUI:
         entry.set_text(new)
         entry.edit_position = len(new)
         self._update_hint(name)
+        if self.speech is not None:
+            word = {"backspace": "Cancella una lettera", "clear": "Cancella tutto", "prefix": "Prefisso italiano"}
+            label = self._t(word[key.action]) if key.action in word else (self._t("Spazio") if key.text == " "
+                                                                          else new[-1:] or key.label)
+            self.speech.key(label, self._t.language, field_name=name, key_word=self._t("Tasto"))
         return [UserIntent(Intent.SET_FIELD, new, name)]
 
     def _intents_from(self, event: pygame.event.Event) -> list[UserIntent]:
@@ -333,9 +421,16 @@ class KioskUI:
         return [UserIntent(Intent.NEXT)]  # Enter on a physical keyboard
 
     # -- drawing and inspection -------------------------------------------------------------------
-    def draw(self) -> None:
+    def draw(self, *, force: bool = False) -> bool:
+        """Draw a frame if anything changed (or ``force``); returns whether one was drawn. A focused text
+        field keeps drawing so that its cursor blinks."""
         if self.surface is None:
             raise RuntimeError("KioskUI.start() first")
+        focused = self.manager.get_focus_set()
+        is_typing = any(isinstance(e, UITextEntryLine) for e in focused) if focused else False
+        if not (force or self._is_dirty or is_typing):
+            return False
+        self._is_dirty = False
         dt = self._clock.tick() / 1000 if self._clock else 0.0
         manager = self.manager
         manager.update(min(dt, 0.1))
@@ -344,13 +439,21 @@ class KioskUI:
             background = pygame.Color(0, 0, 0) if self._mode[1] else pygame.Color("#5B6470")
         self.surface.fill(background)
         manager.draw_ui(self.surface)
+        if self.rotation:
+            self._display.blit(pygame.transform.rotate(self.surface, -self.rotation), (0, 0))
         pygame.display.flip()
+        return True
 
     def screenshot(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.surface, str(path))
         return path
+
+    @property
+    def translator(self) -> Translator:
+        """The translator of the screen on show (its ``missing`` lists what the language lacked)."""
+        return self._t
 
     def element_ids(self) -> list[str]:
         return sorted(self._built.by_id)

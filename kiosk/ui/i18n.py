@@ -30,6 +30,11 @@ def _catalogue(language: str) -> dict[str, str]:
     return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
 
 
+def is_key(msgid: str) -> bool:
+    """A message key (``cf_invalid``, ``reason.underage``) rather than an Italian sentence."""
+    return bool(msgid) and " " not in msgid and any(c in msgid for c in "_.") and msgid.islower()
+
+
 def available_languages() -> list[str]:
     return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
 
@@ -41,11 +46,16 @@ class Translator:
         if language != SOURCE_LANGUAGE and language != FALLBACK_LANGUAGE:
             chain.append(FALLBACK_LANGUAGE)
         self._chain = [_catalogue(lang) for lang in chain]
+        self.missing: set[str] = set()  # msgids this language lacked (shown in another language or as keys)
 
     def find(self, msgid: str) -> str | None:
-        for catalogue in self._chain:
+        for i, catalogue in enumerate(self._chain):
             if msgid in catalogue:
+                if i:
+                    self.missing.add(msgid)
                 return catalogue[msgid]
+        if self.language != SOURCE_LANGUAGE or is_key(msgid):
+            self.missing.add(msgid)
         return None
 
     def gettext(self, msgid: str) -> str:
@@ -60,3 +70,17 @@ class Translator:
         if found is None:
             found = self.find(GENERIC_ERROR)
         return found or "Qualcosa non ha funzionato: chiama il personale."
+
+
+def format_date(day, language: str) -> str:
+    """A date the way the citizen's language writes it (Babel, CLDR "medium": 12 mar 1985, 12.03.1985 …)."""
+    from babel.dates import format_date as babel_format_date
+
+    return babel_format_date(day, format="medium", locale=language)
+
+
+def format_number(value: int | float, language: str) -> str:
+    """A number with the language's digits grouping and decimal sign (Babel)."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=language)

@@ -17,6 +17,7 @@ _MODULES = {
     Screen.IDENTIFICATION: "identification", Screen.OPERATOR: "operator", Screen.PIN: "pin",
     Screen.SEALING: "sealing", Screen.RECEIPT: "receipt", Screen.THANK_YOU: "thank_you",
     Screen.NOT_ELIGIBLE: "not_eligible", Screen.OUT_OF_SERVICE: "out_of_service",
+    Screen.STATUS_CHECK: "status_check", Screen.INFO: "info",
 }
 
 

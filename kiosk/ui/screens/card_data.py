@@ -8,6 +8,7 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.i18n import format_date
 from kiosk.ui.view import View
 
 TITLE = "Sono i tuoi dati?"
@@ -24,7 +25,7 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     side = Column(pygame.Rect(area.left + card_w + m.gap * 2, area.top, area.w - card_w - m.gap * 2, area.h), m.gap)
     if c is not None:
         rows = [("Cognome", c.surname), ("Nome", c.given_name), ("Codice fiscale", c.codice_fiscale),
-                ("Data di nascita", c.birth_date.strftime("%d/%m/%Y"))]
+                ("Data di nascita", format_date(c.birth_date, b.t.language))]
         col.add(lambda r: b.text(rows_html(b, rows), r, kind="@card", is_html=True, element_id="card_data"))
     side.add(lambda r: b.text(t("Li abbiamo letti dalla tessera sanitaria."), r))
     b.button("manual_entry", t("No, li correggo"), side.take(m.button_h), intent(Intent.MANUAL_ENTRY))

@@ -7,6 +7,7 @@ import pygame
 from kiosk.journey.events import Intent
 from kiosk.journey.screens import CAPTURE_SCREENS
 from kiosk.ui.builder import Builder, intent, primary
+from kiosk.ui.i18n import format_date, format_number
 from kiosk.ui.screens.document_type import CHOICES
 from kiosk.ui.view import View
 
@@ -20,15 +21,16 @@ def rows_of(b: Builder, view: View) -> list[tuple[str, str]]:
     if s.citizen:
         rows += [("Nome e cognome", f"{s.citizen.given_name} {s.citizen.surname}"),
                  ("Codice fiscale", s.citizen.codice_fiscale),
-                 ("Data di nascita", s.citizen.birth_date.strftime("%d/%m/%Y"))]
+                 ("Data di nascita", format_date(s.citizen.birth_date, t.language))]
     if s.document:
         kind = t(dict(CHOICES).get(s.document.doc_type.value, ""))
         rows += [("Documento", f"{kind} {s.document.number}"),
-                 ("Scadenza del documento", s.document.expiry_date.strftime("%d/%m/%Y"))]
+                 ("Scadenza del documento", format_date(s.document.expiry_date, t.language))]
     mark = "  " + b.check(True) if b.has_check_mark else "  (" + t("verificato") + ")"
     rows += [("Email", s.email + (mark if s.is_email_verified else "")),
              ("Cellulare", s.mobile + (mark if s.is_mobile_verified else "")),
-             ("Foto fatte", t("{n} di {total}").format(n=len(s.captures), total=len(CAPTURE_SCREENS))),
+             ("Foto fatte", t("{n} di {total}").format(n=format_number(len(s.captures), t.language),
+                                                total=format_number(len(CAPTURE_SCREENS), t.language))),
              ("Condizioni accettate", yes if s.has_accepted_terms else no),
              ("Notizie del Comune", yes if s.has_accepted_marketing else no)]
     return rows

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 
 from kiosk.journey.events import Intent
-from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.builder import Builder, Column, intent, primary, primary_rect
 from kiosk.ui.view import View
 
 TITLE = "Benvenuto! Attiva qui la tua identità digitale SPID"
@@ -27,3 +27,9 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
             b.button(f"lang:{lang}", name, pygame.Rect(row.left + i * (w + m.gap * 2), row.top, w, row.h),
                      intent(Intent.SET_LANGUAGE, lang), kind="@selected" if view.session.language == lang else "")
     primary(b, "start", t("Inizia") + "  ›", intent(Intent.START))
+    y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2  # the bottom bar: no back or cancel here
+    w = (primary_rect(m).left - 2 * m.margin - m.gap * 2) // 2
+    b.button("choose:status", t("La mia pratica"), pygame.Rect(m.margin, y, w, m.button_h),
+             intent(Intent.CHOOSE, "status"))
+    b.button("choose:info", t("Cos'è SPID?"), pygame.Rect(m.margin + w + m.gap * 2, y, w, m.button_h),
+             intent(Intent.CHOOSE, "info"))

@@ -1,0 +1,240 @@
+"""Benchmark: the touchscreen UI. Start to an interactive welcome screen, frame time on the busiest screen,
+CPU while idle, and input-to-updated-frame latency.
+
+Not a test: it prints figures and ends with one JSON line. Baselines measured in the same run: a bare
+pygame-ce program opening the same window (start-up), and a bare fill-and-flip of a 1280x800 frame
+(frame time, the floor any drawing pays).
+Run: .venv/bin/python bench/ui.py [--runs N] [--frames N] [--idle-s S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
+ENV.pop("DISPLAY", None)
+SIZE = (1280, 800)
+
+# The same child as bench/startup.py: config, hardware, shell, first frame of the welcome screen.
+KIOSK_TO_WELCOME = """
+import sys
+from pathlib import Path
+from kiosk.runtime import prepare_environment
+prepare_environment()
+from kiosk.config import load_config
+from kiosk.app import KioskApp, build_shell
+from kiosk.devices import Hardware
+from kiosk import sealing
+data = Path(sys.argv[1])
+if not (data / "receiver.pub").exists():
+    sealing.generate_receiver_keys(data)
+config = load_config(None)
+hardware = Hardware.from_config(config)
+hardware.start()
+shell = build_shell(config, hardware, receiver_public_key=data / "receiver.pub")
+app = KioskApp.create(shell, config, headless=True)
+app.step([])
+assert app.screen.value == "welcome"
+print("interactive", flush=True)
+"""
+
+BARE_PYGAME = """
+import pygame
+pygame.init()
+screen = pygame.display.set_mode((1280, 800))
+screen.fill((255, 255, 255))
+pygame.display.flip()
+pygame.event.get()
+print("interactive", flush=True)
+"""
+
+# The real interactive loop (run_forever) on the welcome screen, left alone: CPU seconds over the window.
+IDLE_LOOP = """
+import sys, threading, time
+from pathlib import Path
+from kiosk.runtime import prepare_environment
+prepare_environment()
+import pygame
+from kiosk.config import load_config
+from kiosk.app import KioskApp, build_shell
+from kiosk.devices import Hardware
+from kiosk import sealing
+data, window = Path(sys.argv[1]), float(sys.argv[2])
+if not (data / "receiver.pub").exists():
+    sealing.generate_receiver_keys(data)
+config = load_config(None)
+hardware = Hardware.from_config(config)
+hardware.start()
+shell = build_shell(config, hardware, receiver_public_key=data / "receiver.pub")
+app = KioskApp.create(shell, config, headless=True)
+def watch():
+    time.sleep(2.0)  # settle first
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    time.sleep(window)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    print(f"{cpu:.4f} {wall:.4f}", flush=True)
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+threading.Thread(target=watch, daemon=True).start()
+app.run_forever()
+"""
+
+
+# The floor: a bare pygame-ce window waiting for events the same way (SDL's wait with a 250 ms timeout).
+BARE_WAIT = """
+import sys, time
+import pygame
+pygame.init()
+pygame.display.set_mode((1280, 800))
+window = float(sys.argv[1])
+cpu0, wall0 = time.process_time(), time.perf_counter()
+while time.perf_counter() - wall0 < window:
+    pygame.event.wait(250)
+print(f"{time.process_time() - cpu0:.4f} {time.perf_counter() - wall0:.4f}", flush=True)
+"""
+
+
+def time_to_line(code: str, *args: str, cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=ENV, cwd=cwd, text=True)
+    line = proc.stdout.readline()
+    elapsed = time.perf_counter() - start
+    proc.wait(timeout=60)
+    if line.strip() != "interactive":
+        raise SystemExit(f"child did not reach the welcome screen (exit {proc.returncode})")
+    return elapsed
+
+
+def idle_cpu_percent(work: Path, window_s: float, *, code: str = IDLE_LOOP) -> float:
+    args = [str(work / "keys"), str(window_s)] if code is IDLE_LOOP else [str(window_s)]
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                         env=ENV, cwd=work, text=True, timeout=window_s + 60)
+    try:
+        cpu, wall = (float(x) for x in out.stdout.split()[-2:])
+    except ValueError:
+        raise SystemExit(f"idle loop failed: {out.stderr[-500:]}") from None
+    return 100 * cpu / wall
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def frame_and_latency(frames: int) -> dict:
+    """In this process: the busiest screen (the email keyboard: ~60 keys) redrawn whole, and taps on it."""
+    os.environ.update({"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
+    sys.path.insert(0, str(ROOT))
+    from datetime import datetime
+
+    import pygame
+
+    from kiosk.journey.screens import Screen
+    from kiosk.journey.session import Session
+    from kiosk.ui.app import KioskUI
+    from kiosk.ui.view import View
+
+    pygame.init()
+    bare = pygame.display.set_mode(SIZE)
+    floor = []
+    for i in range(frames):
+        t0 = time.perf_counter()
+        bare.fill((i % 255, 255, 255))
+        pygame.display.flip()
+        floor.append(time.perf_counter() - t0)
+    pygame.quit()
+
+    now = datetime.now()
+    ui = KioskUI(size=SIZE)
+    ui.start()
+    session = Session(screen=Screen.EMAIL, history=[Screen.CHECKLIST], last_input_at=now, entered_at=now)
+    ui.render(View(session=session, now=now))
+    ui.draw(force=True)
+    elements = len(ui.elements())
+    times = []
+    for _ in range(frames):
+        t0 = time.perf_counter()
+        ui.draw(force=True)
+        times.append(time.perf_counter() - t0)
+
+    latencies = []
+    keys = [k for k in ui.element_ids() if k.startswith("key:") and len(k) == 5 and k[-1].isalpha()]
+    for i in range(min(frames, 200)):
+        if i % 20 == 19:
+            key = "key:clear"  # keep the address short, like a citizen correcting it
+        else:
+            key = keys[i % len(keys)]
+        pos = ui.element_rect(key).center
+        t0 = time.perf_counter()
+        intents = ui.handle_events([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1),
+                                    pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+        for intent in intents:
+            session.fields[intent.field] = intent.value
+        ui.render(View(session=session, now=now))
+        ui.draw()
+        latencies.append(time.perf_counter() - t0)
+        if not intents:
+            raise SystemExit(f"tap on {key} typed nothing")
+    ui.close()
+    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="start-up runs (default 5)")
+    parser.add_argument("--frames", type=int, default=600, help="frames to time (default 600)")
+    parser.add_argument("--idle-s", type=float, default=10.0, help="idle window in seconds (default 10)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work)  # warm the OS file cache once
+        start = sorted(time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work) for _ in range(args.runs))
+        bare = sorted(time_to_line(BARE_PYGAME, cwd=work) for _ in range(args.runs))
+        idle = idle_cpu_percent(work, args.idle_s)
+        idle_floor = idle_cpu_percent(work, args.idle_s, code=BARE_WAIT)
+    drawn = frame_and_latency(args.frames)
+    ms = 1000
+    frame_median, frame_p99 = statistics.median(drawn["frame"]) * ms, percentile(drawn["frame"], 0.99) * ms
+    floor_median = statistics.median(drawn["floor"]) * ms
+    lat_median, lat_p99 = statistics.median(drawn["latency"]) * ms, percentile(drawn["latency"], 0.99) * ms
+    figures = {
+        "startup_to_welcome_s_median": round(statistics.median(start), 3),
+        "startup_baseline_bare_pygame_s_median": round(statistics.median(bare), 3),
+        "startup_ratio_to_baseline": round(statistics.median(start) / statistics.median(bare), 2),
+        "startup_target_s": 1.5,
+        "busiest_screen": "email keyboard",
+        "busiest_screen_elements": drawn["elements"],
+        "frame_ms_median": round(frame_median, 2),
+        "frame_ms_p99": round(frame_p99, 2),
+        "frame_baseline_fill_flip_ms_median": round(floor_median, 3),
+        "frame_ratio_to_baseline": round(frame_median / max(floor_median, 1e-6), 1),
+        "frame_target_ms": [4, 12],
+        "idle_cpu_percent": round(idle, 2),
+        "idle_cpu_baseline_bare_sdl_wait_percent": round(idle_floor, 2),
+        "idle_window_s": args.idle_s,
+        "idle_cpu_target_percent": 1,
+        "input_to_frame_ms_median": round(lat_median, 2),
+        "input_to_frame_ms_p99": round(lat_p99, 2),
+        "input_to_frame_target_ms": round(1000 / 60, 1),
+    }
+    print(f"start to interactive welcome: median {figures['startup_to_welcome_s_median']} s (target <= 1.5 s); "
+          f"bare pygame {figures['startup_baseline_bare_pygame_s_median']} s")
+    print(f"frame on the email keyboard screen ({drawn['elements']} elements) at 1280x800: median "
+          f"{frame_median:.2f} ms, p99 {frame_p99:.2f} ms (targets 4 / 12 ms); bare fill+flip {floor_median:.3f} ms")
+    print(f"idle CPU over {args.idle_s:g} s: {idle:.2f} % (target <= 1 %); a bare pygame window waiting for "
+          f"events the same way: {idle_floor:.2f} % (SDL {os.environ.get('SDL_VIDEODRIVER', 'dummy')} driver)")
+    print(f"tap to updated frame: median {lat_median:.2f} ms, p99 {lat_p99:.2f} ms (target <= 16.7 ms)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
