@@ -39,6 +39,7 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
         lanes.append((lane, kiosk_id))
     kills: Counter[str] = Counter()
     kills_lock = threading.Lock()
+    errors: list[str] = []
     rng = random.Random(9)
 
     with ReceiverServer(data_dir, tls=server_tls(certs)) as server:
@@ -58,9 +59,13 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
                     time.sleep(0.0005)
                 time.sleep(local.uniform(0, 0.004 if target != 4 else 0.03))
                 hit = crash_worker.PHASES[phase.value]
+                was_running = child.is_alive()
                 child.kill()  # SIGKILL
-                child.join(5)
-                assert child.exitcode == -9, f"the child ended otherwise: {child.exitcode}"
+                child.join(10)
+                # -9; 255 is the forkserver's word for "the child vanished before it could report"
+                if not was_running or child.exitcode not in (-9, 255):
+                    errors.append(f"the child ended otherwise: {child.exitcode} (phase {hit})")
+                    return
                 with kills_lock:
                     kills[hit] += 1
 
@@ -70,6 +75,7 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
             t.start()
         for t in threads:
             t.join()
+        assert not errors, errors
         assert sum(kills.values()) >= KILLS
         for phase_name in ("sealing", "committing", "printing", "syncing"):
             assert kills[phase_name] >= 10, f"too few kills while {phase_name}: {dict(kills)}"
