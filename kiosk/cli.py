@@ -121,7 +121,7 @@ def cmd_receiver(args) -> int:
         scim = provisioning.scim_url or "off"
         print(f"provisioning on: SCIM {scim}, email via {provisioning.smtp.host}:{provisioning.smtp.port}", flush=True)
     serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data),
-                  provisioning=provisioning)
+                  provisioning=provisioning, public_url=args.public_url or "")
     return 0
 
 
@@ -381,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="the IdP's SCIM 2.0 base URL (default: provisioning.scim_url from the config)")
     receiver.add_argument("--scim-token", metavar="TOKEN",
                           help="its bearer token (default: provisioning.scim_token from the config)")
+    receiver.add_argument("--public-url", metavar="URL", help="where citizens reach the emailed verification links "
+                          "(default: this server's own URL)")
     receiver.set_defaults(func=cmd_receiver, receiver_command=None)
     rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
     show = rsub.add_parser("show", help="decrypt and print one received enrollment",

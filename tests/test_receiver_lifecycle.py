@@ -102,18 +102,73 @@ def test_automatic_checks_reject_with_actionable_reasons(world, change, reason):
     assert body["status"] == "rejected" and reason in body["reasons"]
 
 
-def test_tls_refuses_a_kiosk_without_a_client_certificate(world, tmp_path):
-    server, _, _, _, certs = world
-    with pytest.raises(httpx.TransportError):
-        with https_client(server, certs, with_client_cert=False) as client:
-            client.get("/healthz")
-    stranger_ca = issue(tmp_path / "stranger", name="stranger-ca", is_server=False)  # self-signed, not our CA
+def test_tls_kiosk_routes_need_a_client_certificate_from_our_ca(world, tmp_path):
+    server, _, data_dir, key, certs = world
+    enrollment_id, packet = sealed(data_dir, key)
+    with https_client(server, certs, with_client_cert=False) as anonymous:
+        assert anonymous.get("/healthz").status_code == 200, "public: health checks"
+        refused = put(anonymous, enrollment_id, packet)
+        assert refused.status_code == 403 and refused.json()["error"] == "client_certificate_required"
+        assert anonymous.get(f"/v1/packets/{enrollment_id}/status").status_code == 403
+        assert anonymous.post("/v1/otp", json={"channel": "email", "address": "a@example.it"}).status_code == 403
+    stranger = issue(tmp_path / "stranger", name="stranger", is_server=False)  # self-signed, not our CA
     context = client_context(certs, with_client_cert=False)
-    context.load_cert_chain(stranger_ca.cert, stranger_ca.key)
-    with pytest.raises(httpx.TransportError):
+    context.load_cert_chain(stranger.cert, stranger.key)
+    with pytest.raises(httpx.TransportError):  # a certificate that does not verify: refused in the handshake
         httpx.get(f"{server.url}/healthz", verify=context, timeout=5)
     with pytest.raises(httpx.TransportError):  # plain HTTP to the TLS port
         httpx.get(server.url.replace("https", "http") + "/healthz", timeout=5)
+    with PacketStore(data_dir / "receiver.db") as store:
+        assert store.count() == 0
+
+
+def test_one_time_codes_are_sent_and_checked(world):
+    _, client, data_dir, _, _ = world
+    from kiosk.receiver.messages import FileMessenger
+
+    sent = client.post("/v1/otp", json={"channel": "email", "address": "giulia.bianchi@example.it"})
+    assert sent.status_code == 201
+    otp_id = sent.json()["otp_id"]
+    (message,) = FileMessenger(data_dir).messages()
+    assert message["to"] == "giulia.bianchi@example.it" and message["channel"] == "email"
+    code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
+    wrong = "000000" if code != "000000" else "111111"
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": wrong}).json() == {"verified": False}
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": True}
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": False}, "once only"
+    assert client.post("/v1/otp", json={"channel": "email", "address": "not an address"}).status_code == 400
+    assert client.post("/v1/otp", json={"channel": "fax", "address": "1"}).status_code == 400
+    sms = client.post("/v1/otp", json={"channel": "mobile", "address": "333 123 4567"})
+    assert sms.status_code == 201 and FileMessenger(data_dir).messages()[-1]["to"] == "+393331234567"
+
+
+def test_five_wrong_codes_use_up_a_code(world):
+    _, client, data_dir, _, _ = world
+    from kiosk.receiver.messages import FileMessenger
+
+    otp_id = client.post("/v1/otp", json={"channel": "email", "address": "g@example.it"}).json()["otp_id"]
+    code = re.search(r"\b(\d{6})\b", FileMessenger(data_dir).messages()[-1]["body"]).group(1)
+    for _ in range(5):
+        client.post(f"/v1/otp/{otp_id}/verify", json={"code": "99999" + ("8" if code[-1] != "8" else "7")})
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": False}
+
+
+def test_unverified_contacts_get_a_link_that_confirms_them_later(world):
+    server, client, data_dir, key, certs = world
+    from kiosk.receiver.messages import FileMessenger
+
+    enrollment = sample_enrollment(kiosk_id="comune-roma-01")  # sealed offline: nothing verified
+    enrollment_id, packet = sealed(data_dir, key, enrollment)
+    put(client, enrollment_id, packet)
+    put(client, enrollment_id, packet)  # a retry sends no second email
+    messages = FileMessenger(data_dir).messages()
+    assert len(messages) == 2 and {m["to"] for m in messages} == {"giulia.bianchi@example.it"}
+    link = re.search(r"(https://\S+/v1/verify/\S+)", messages[0]["body"]).group(1)
+    with https_client(server, certs, with_client_cert=False) as browser:  # the citizen, at home
+        response = browser.get(link.replace(server.url, ""))
+        assert response.status_code == 200 and response.json()["verified"] is True
+        assert browser.get("/v1/verify/not-a-token").status_code == 404
+    assert server._httpd.verifier.is_confirmed(enrollment_id, response.json()["channel"])
 
 
 def test_openapi_document_lists_every_route_and_is_served(world):

@@ -74,19 +74,17 @@ def test_a_wrong_or_expired_receiver_certificate_is_never_trusted(tmp_path, whic
     dates = {"other_self_signed": {}, "expired": {"not_before": now - timedelta(days=30),
                                                   "not_after": now - timedelta(days=1)},
              "not_yet_valid": {"not_before": now + timedelta(days=1), "not_after": now + timedelta(days=30)}}[which]
-    if which == "other_self_signed":
+    if which == "other_self_signed":  # the kiosk pins the genuine receiver's; an impostor answers
         served = issue(tmp_path / "impostor", name="receiver", is_server=True)
-    else:  # the pinned certificate's own key and name, but out of its validity period
+    else:  # the kiosk pins exactly the certificate served, but it is out of its validity period
         served = issue(tmp_path / "dated", name="receiver", is_server=True, **dates)
-        if which != "other_self_signed":
-            certs = type(certs)(server=served, client_ca=certs.client_ca, client=certs.client)
+        certs = type(certs)(server=served, client_ca=certs.client_ca, client=certs.client)
     from kiosk.receiver.server import ServerTls
 
     tls = ServerTls(served.cert, served.key, certs.client_ca.cert)
     with ReceiverServer(data_dir, tls=tls) as server, Store.open(tmp_path / "k.db") as store:
-        pinned = certs.server.cert if which != "other_self_signed" else prepare_pin(tmp_path, certs)
         enrollment_id = commit_sample(store, data_dir, key)
-        sync = coordinator(store, server.url, certs, pinned_cert=pinned)
+        sync = coordinator(store, server.url, certs)
         try:
             report = sync.deliver_due()
             assert enrollment_id in report.failed and report.failed[enrollment_id].startswith(("tls_", "transport:"))
@@ -96,10 +94,6 @@ def test_a_wrong_or_expired_receiver_certificate_is_never_trusted(tmp_path, whic
             sync.close()
         with PacketStore(data_dir / "receiver.db") as received:
             assert received.count() == 0
-
-
-def prepare_pin(tmp_path, certs):
-    return certs.server.cert  # the genuine receiver's certificate: the impostor's is not it
 
 
 def test_the_pinned_fingerprint_must_match_too(world, tmp_path):

@@ -44,6 +44,8 @@ class Intake:
         self._private_key = key.private_key
         self.key_id = key.key_id
         self.store = PacketStore(database_path(self.data_dir))
+        # called with (enrollment_id, channel, email) for a contact the kiosk could not verify (offline)
+        self.on_unverified_contact = None
 
     def __enter__(self) -> Intake:
         return self
@@ -60,6 +62,7 @@ class Intake:
         if payload.get("enrollment_id") != enrollment_id:
             raise EnrollmentMismatch("payload enrollment id does not match")
         reasons = problems(payload)  # failed automatic checks: stored, but already rejected
+        unverified = _unverified_contacts(payload)
         del payload
         digest = hashlib.sha256(packet).hexdigest()
         outcome = self.store.put(
@@ -69,6 +72,9 @@ class Intake:
             packet=packet,
             reasons=reasons,
         )
+        if outcome is PutOutcome.CREATED and self.on_unverified_contact is not None:
+            for channel, email in unverified:
+                self.on_unverified_contact(enrollment_id, channel, email)
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=digest)
 
     def open(self, enrollment_id: str, packet: bytes) -> dict:
@@ -91,3 +97,12 @@ class Intake:
     def status(self, enrollment_id: str) -> StoredPacket:
         """The stored routing record; raises ``PacketNotFound``."""
         return self.store.get(enrollment_id)
+
+
+def _unverified_contacts(payload: dict) -> list[tuple[str, str]]:
+    """(channel, email to send the link to) for each contact marked "to verify" in the packet."""
+    contact = payload.get("contact")
+    if not isinstance(contact, dict) or not isinstance(contact.get("email"), str) or not contact["email"]:
+        return []
+    return [(channel, contact["email"]) for channel in ("email", "mobile")
+            if contact.get(f"{channel}_verified") is False and contact.get(channel)]

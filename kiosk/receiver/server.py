@@ -9,7 +9,14 @@ certificate signed by its client CA (the kiosks'); without it, plain HTTP for lo
     GET  /v1/packets/{enrollment_id}/status    {"enrollment_id", "reference", "status", "reasons"}
     GET  /v1/status/{reference}                the same, by the receipt reference (XXXX-XXXX-XXXX)
     POST /v1/packets/{enrollment_id}/decision  operator (Bearer token): {"decision", "reasons"}
-    GET  /healthz, GET /openapi.json
+    POST /v1/otp                               send a one-time code: {"channel", "address"} -> {"otp_id"}
+    POST /v1/otp/{otp_id}/verify               {"code"} -> {"verified": bool}
+    GET  /v1/verify/{token}                    the link emailed when the kiosk could not verify (public)
+    GET  /healthz, GET /openapi.json           (public)
+
+Kiosk routes need a client certificate signed by the client CA; public routes (a citizen's browser
+following the emailed link, health checks) need none. A certificate that does not verify is refused
+in the handshake either way.
 
 Responses and logs carry ids, codes and digests only: never any personal data. Logs name the
 route, never the path (which holds ids).
@@ -36,11 +43,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from kiosk.errors import SealError, StoreError
+from kiosk.errors import SealError, StoreError, ValidationError
 from kiosk.receiver.decisions import BadDecision, Decisions
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import database_path, init_data_dir
 from kiosk.receiver.provision.jobs import JobQueue, progress_of
+from kiosk.receiver.messages import FileMessenger, Messenger
+from kiosk.receiver.otp import Verifier
 from kiosk.receiver.storage import BadTransition, PacketNotFound, PutOutcome, StoredPacket
 
 if TYPE_CHECKING:
@@ -61,6 +70,7 @@ class Route:
     template: str  # as in openapi.json, e.g. /v1/packets/{enrollment_id}
     handler: str  # _Handler method name
     is_operator: bool = False
+    is_public: bool = False  # no client certificate needed
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -68,12 +78,15 @@ class Route:
 
 
 ROUTES: tuple[Route, ...] = (
-    Route("GET", "/healthz", "_healthz"),
-    Route("GET", "/openapi.json", "_openapi"),
+    Route("GET", "/healthz", "_healthz", is_public=True),
+    Route("GET", "/openapi.json", "_openapi", is_public=True),
     Route("PUT", "/v1/packets/{enrollment_id}", "_put_packet"),
     Route("GET", "/v1/packets/{enrollment_id}/status", "_status"),
     Route("GET", "/v1/status/{reference}", "_status_by_reference"),
     Route("POST", "/v1/packets/{enrollment_id}/decision", "_decision", is_operator=True),
+    Route("POST", "/v1/otp", "_otp_send"),
+    Route("POST", "/v1/otp/{otp_id}/verify", "_otp_verify"),
+    Route("GET", "/v1/verify/{token}", "_verify_link", is_public=True),
 )
 
 
@@ -94,7 +107,7 @@ class ServerTls:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(self.cert, self.key)
         context.load_verify_locations(cafile=self.client_ca)
-        context.verify_mode = ssl.CERT_REQUIRED
+        context.verify_mode = ssl.CERT_OPTIONAL  # absent: public routes only; invalid: refused
         return context
 
 
@@ -115,6 +128,8 @@ class ReceiverServer:
         operator_token: str | None = None,
         on_accepted: tuple[Callable[[str], None], ...] = (),
         provisioning: ProvisioningSettings | None = None,
+        messenger: Messenger | None = None,
+        public_url: str = "",
     ) -> None:
         self.data_dir = data_dir
         self.host = host
@@ -127,6 +142,8 @@ class ReceiverServer:
         self._worker_thread: threading.Thread | None = None
         self._worker_stop = threading.Event()
         self._worker_wake = threading.Event()
+        self.messenger = messenger  # None: messages are written to DATA/outbox (simulated email/SMS)
+        self.public_url = public_url  # where citizens reach /v1/verify/{token}; default: this server's URL
         self.key_id: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -161,6 +178,10 @@ class ReceiverServer:
         wake = (lambda enrollment_id: self._worker_wake.set(),) if self.provisioning else ()
         self._httpd.decisions = Decisions(intake.store, on_accepted=(*self.on_accepted, *wake))
         self._httpd.provisioning = JobQueue(database_path(self.data_dir))
+        verifier = Verifier(database_path(self.data_dir), self.messenger or FileMessenger(self.data_dir),
+                            public_url=self.public_url or self.url)
+        intake.on_unverified_contact = verifier.send_link
+        self._httpd.verifier = verifier
         self._httpd.max_body = self.max_body
         self._httpd.tls_context = self.tls.context() if self.tls else None
         self._httpd.operator_token = self.operator_token
@@ -191,6 +212,7 @@ class ReceiverServer:
             self._worker_wake.set()
             self._worker_thread.join()
             self._worker_thread = None
+        httpd.verifier.close()
         logger.info("receiver stopped")
 
     def _start_worker(self) -> None:
@@ -237,6 +259,7 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 64
     intake: Intake
     decisions: Decisions
+    verifier: Verifier
     max_body: int
     tls_context: ssl.SSLContext | None
     operator_token: str | None
@@ -283,6 +306,10 @@ class _Handler(BaseHTTPRequestHandler):
             if route.method != self.command:
                 continue
             self._route = route.handler.lstrip("_")
+            if not route.is_public and self.server.tls_context is not None and not self._has_client_cert():
+                if self._drain():
+                    self._reply(HTTPStatus.FORBIDDEN, {"error": "client_certificate_required"})
+                return
             if route.is_operator and not self._is_operator():
                 is_drained = self._read_body(MAX_JSON_BODY) is not None  # so that the reply reaches the client
                 if is_drained:
@@ -297,6 +324,16 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"}, close=self.command != "GET")
 
     do_GET = do_PUT = do_POST = do_DELETE = do_PATCH = _dispatch
+
+    def _drain(self) -> bool:
+        """Read (and drop) a request body before an early refusal, so that the reply reaches the client."""
+        if "Content-Length" not in self.headers and "Transfer-Encoding" not in self.headers:
+            return True
+        return self._read_body(self.server.max_body) is not None
+
+    def _has_client_cert(self) -> bool:
+        getpeercert = getattr(self.connection, "getpeercert", None)
+        return bool(getpeercert and getpeercert())
 
     def _is_operator(self) -> bool:
         token = self.server.operator_token
@@ -360,6 +397,39 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply_record(
             lambda: self.server.decisions.decide(enrollment_id, str(body.get("decision")), reasons=reasons)
         )
+
+    def _otp_send(self) -> None:
+        body = self._read_json()
+        if body is None:
+            return
+        try:
+            otp_id = self.server.verifier.send_code(str(body.get("channel")), str(body.get("address", "")))
+        except ValidationError as err:
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": err.code})
+            return
+        except StoreError:
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
+            return
+        self._reply(HTTPStatus.CREATED, {"otp_id": otp_id, "expires_in": 600})
+
+    def _otp_verify(self, otp_id: str) -> None:
+        body = self._read_json()
+        if body is None:
+            return
+        try:
+            is_valid = self.server.verifier.check_code(otp_id, str(body.get("code", "")))
+        except StoreError:
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
+            return
+        self._reply(HTTPStatus.OK, {"verified": is_valid})
+
+    def _verify_link(self, token: str) -> None:
+        channel = self.server.verifier.confirm_link(token) if len(token) < 100 else None
+        if channel is None:
+            self._reply(HTTPStatus.NOT_FOUND, {"error": "not_found"})
+            return
+        self._reply(HTTPStatus.OK, {"verified": True, "channel": channel,
+                                    "message": "Grazie: il contatto è confermato."})
 
     def _reply_record(self, lookup: Callable[[], StoredPacket]) -> None:
         try:

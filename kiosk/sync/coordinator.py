@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -135,21 +135,42 @@ class SyncCoordinator:
 
     # -- delivery ---------------------------------------------------------------------------------
     def deliver_due(self, *, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
-        """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes."""
+        """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes.
+
+        A pipeline: up to two packets per connection in flight, refilled as each answer comes back;
+        outcomes are written here, on the calling thread, as they arrive.
+        """
         report = DeliveryReport()
+        seen: set[str] = set()
+        window = 2 * self.transport.connections
         with self._round:
+            in_flight: dict = {}
+            queue: list[str] = []
+            is_exhausted = False
+            transport_failures = 0
             while True:
-                now_ = now or datetime.now(UTC)
-                due = [i for i in self.store.due(now=_stamp(now_), limit=min(limit, 4 * self.transport.connections))
-                       if i not in report.delivered and i not in report.failed]
-                if not due:
+                if not queue and not is_exhausted and len(seen) < limit:
+                    stamp = _stamp(now or datetime.now(UTC))
+                    batch = [i for i in self.store.due(now=stamp, limit=min(limit, 200) + len(in_flight) + len(report.failed))
+                             if i not in seen][: limit - len(seen)]
+                    is_exhausted = not batch
+                    queue.extend(batch)
+                    seen.update(batch)
+                while queue and len(in_flight) < window and transport_failures < window:
+                    enrollment_id = queue.pop(0)
+                    in_flight[self._pool.submit(self._send, enrollment_id)] = enrollment_id
+                if not in_flight:
                     break
-                outcomes = list(self._pool.map(self._send, due))
-                for outcome in outcomes:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del in_flight[future]
+                    outcome = future.result()
                     self._record(outcome, now=now or datetime.now(UTC), report=report)
-                limit -= len(due)
-                if limit <= 0 or (outcomes and all(o.is_transport for o in outcomes)):
-                    break  # the receiver is out of reach: leave the rest for the next round
+                    # the receiver out of reach: stop starting new ones, leave the rest for the next round
+                    transport_failures = transport_failures + 1 if outcome.is_transport else 0
+                if transport_failures >= window:
+                    queue.clear()
+                    is_exhausted = True
         report.is_reachable = not report.failed or bool(report.delivered) or any(
             not code.startswith(("transport:", "tls_")) for code in report.failed.values()
         )

@@ -1,0 +1,253 @@
+"""Benchmark: drain a backlog of realistic sealed packets into the reference receiver on loopback.
+
+Not a test: it prints figures and ends with one JSON line.
+
+- The kiosk's coordinator (mutual TLS, pinned certificate, a few keep-alive connections, packets
+  streamed from disk) drains N packets (default 2,000; each four document images and a face of
+  200-400 KB) into a receiver running as its own process (``kiosk receiver`` with TLS): packets
+  per second and the kiosk process's peak RSS while draining (target <= 150 MB).
+- Baseline in the same run: the same backlog (a copy of the database) through a naive client, one
+  request at a time, a new connection per request, each packet read whole into memory (target:
+  the coordinator >= 3x faster).
+- The receiver's intake on its own (verify, decrypt, validate, store; no HTTP), in process.
+
+Run: .venv/bin/python bench/sync.py [--packets N] [--connections C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+KIOSK_ID = "bench-kiosk-01"
+KINDS = ("document_front", "document_back", "health_card_front", "health_card_back", "face")
+
+
+def build_backlog(db_path: Path, receiver_dir: Path, key_path: Path, count: int, seed: int) -> int:
+    """``count`` sealed packets committed to a fresh outbox, as the kiosk commits them; total bytes."""
+    from kiosk.domain.ids import reference
+    from kiosk.domain.sample import sample_enrollment
+    from kiosk.receiver.keys import public_key_path
+    from kiosk.sealing import load_or_create_signing_key, load_recipient, seal
+    from kiosk.store import Store
+
+    rng = random.Random(seed)
+    key = load_or_create_signing_key(key_path)
+    recipient = load_recipient(public_key_path(receiver_dir))
+    total = 0
+    with Store.open(db_path) as store:
+        for _ in range(count):
+            sizes = {kind: rng.randint(200_000, 400_000) for kind in KINDS}
+            enrollment = sample_enrollment(kiosk_id=KIOSK_ID, image_sizes=sizes)
+            plaintext = json.dumps(enrollment.to_payload()).encode()
+            packet = seal(plaintext, recipient=recipient, signing_key=key, kiosk_id=KIOSK_ID,
+                          enrollment_id=enrollment.enrollment_id, created_at=datetime.now(UTC))
+            store.commit_packet(enrollment_id=enrollment.enrollment_id, reference=reference(enrollment.enrollment_id),
+                                packet=packet, digest=hashlib.sha256(packet).hexdigest(), print_code="Ab3$xy")
+            total += len(packet)
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return total
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Receiver:
+    """``kiosk receiver`` with TLS as its own process (as an IdP would run it)."""
+
+    def __init__(self, data_dir: Path, certs) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "receiver", "--data", str(data_dir), "--port", str(self.port),
+             "--tls-cert", str(certs.server.cert), "--tls-key", str(certs.server.key),
+             "--client-ca", str(certs.client_ca.cert)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT, text=True)
+        self.proc.stdout.readline()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise SystemExit("the receiver did not start")
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+
+
+def run_child(mode: str, db: Path, url: str, certs, connections: int) -> dict:
+    """Drain ``db`` in a child process; its figures plus its peak RSS (from ``wait4``)."""
+    args = [sys.executable, __file__, "--child", mode, "--db", str(db), "--url", url,
+            "--tls-dir", str(certs.server.cert.parent), "--connections", str(connections)]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True)
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{mode} drain failed: {err[-2000:]}")
+    figures = json.loads(out.strip().splitlines()[-1])
+    figures["peak_rss_mb"] = round(usage.ru_maxrss / 1024, 1)
+    return figures
+
+
+def child(mode: str, db: Path, url: str, tls_dir: Path, connections: int) -> None:
+    from kiosk.store import Store
+
+    server_cert, client_cert, client_key = tls_dir / "receiver.pem", tls_dir / f"{KIOSK_ID}.pem", tls_dir / f"{KIOSK_ID}.key"
+    start = time.perf_counter()
+    with Store.open(db) as store:
+        count = store.backlog()[0]
+        if mode == "coordinator":
+            from kiosk.sync.coordinator import SyncCoordinator
+            from kiosk.sync.transport import Transport
+
+            sync = SyncCoordinator(store, transport=Transport(
+                base_url=url, pinned_cert=server_cert, client_cert=client_cert, client_key=client_key,
+                connections=connections, timeout_s=60))
+            try:
+                while store.backlog()[0]:
+                    report = sync.deliver_due(limit=10_000)
+                    if report.failed:
+                        raise SystemExit(f"failures: {sorted(set(report.failed.values()))}")
+            finally:
+                sync.close()
+        else:  # naive: one request at a time, a new TLS connection each, the whole packet in memory
+            import ssl
+
+            import httpx
+
+            context = ssl.create_default_context(cafile=str(server_cert))
+            context.load_cert_chain(client_cert, client_key)
+            for enrollment_id in store.due(limit=10_000_000):
+                packet = store.packet(enrollment_id)
+                response = httpx.put(f"{url}/v1/packets/{enrollment_id}", content=packet, verify=context,
+                                     timeout=60, headers={"Content-Type": "application/octet-stream"})
+                if response.status_code not in (200, 201):
+                    raise SystemExit(f"naive: HTTP {response.status_code}")
+                store.mark_delivered(enrollment_id)
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"packets": count, "seconds": round(elapsed, 2), "packets_per_s": round(count / elapsed, 1)}))
+
+
+def intake_alone(db: Path, receiver_dir: Path) -> dict:
+    from kiosk.receiver.intake import Intake
+
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    ids = [r[0] for r in conn.execute("SELECT enrollment_id FROM outbox WHERE packet IS NOT NULL")]
+    elapsed = 0.0
+    with Intake(receiver_dir) as intake:
+        for enrollment_id in ids:
+            (packet,) = conn.execute("SELECT packet FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
+            start = time.perf_counter()
+            intake.receive(enrollment_id, packet)
+            elapsed += time.perf_counter() - start
+    conn.close()
+    return {"packets": len(ids), "seconds": round(elapsed, 2), "packets_per_s": round(len(ids) / elapsed, 1)}
+
+
+def fresh_receiver(work: Path, name: str, template: Path) -> Path:
+    """A receiver data dir with the same keys and trusted kiosk, and an empty database."""
+    target = work / name
+    shutil.copytree(template / "keys", target / "keys")
+    shutil.copytree(template / "trusted_kiosks", target / "trusted_kiosks")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--packets", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--child", choices=("coordinator", "naive"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--tls-dir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db, args.url, args.tls_dir, args.connections)
+        return
+
+    from kiosk.receiver.certs import make_mutual_tls
+    from kiosk.receiver.keys import init_data_dir, trust_kiosk
+    from kiosk.sealing import load_or_create_signing_key, public_key_pem
+
+    with tempfile.TemporaryDirectory(prefix="sportello-bench-sync-") as tmp:
+        work = Path(tmp)
+        template = work / "receiver-template"
+        init_data_dir(template)
+        trust_kiosk(template, KIOSK_ID, public_key_pem(load_or_create_signing_key(work / "kiosk.key")))
+        certs = make_mutual_tls(work / "tls", kiosk_id=KIOSK_ID)
+        t0 = time.perf_counter()
+        total = build_backlog(work / "kiosk.db", template, work / "kiosk.key", args.packets, args.seed)
+        build_s = time.perf_counter() - t0
+        print(f"backlog: {args.packets} packets, {total / args.packets / 1e6:.2f} MB each on average, "
+              f"sealed and committed in {build_s:.1f} s")
+        shutil.copyfile(work / "kiosk.db", work / "naive.db")
+
+        intake_dir = fresh_receiver(work, "receiver-intake", template)
+        intake = intake_alone(work / "kiosk.db", intake_dir)
+        shutil.rmtree(intake_dir)
+        print(f"receiver intake alone (verify, decrypt, validate, store): {intake['packets_per_s']} packets/s")
+
+        results = {}
+        for mode, db in (("coordinator", work / "kiosk.db"), ("naive", work / "naive.db")):
+            data_dir = fresh_receiver(work, f"receiver-{mode}", template)
+            receiver = Receiver(data_dir, certs)
+            try:
+                results[mode] = run_child(mode, db, receiver.url, certs, args.connections)
+            finally:
+                receiver.stop()
+            with sqlite3.connect(data_dir / "receiver.db") as check:
+                held = check.execute("SELECT COUNT(*) FROM packets").fetchone()[0]
+            if held != args.packets:
+                raise SystemExit(f"{mode}: the receiver holds {held} of {args.packets}")
+            shutil.rmtree(data_dir)
+            db.unlink()
+            print(f"{mode}: {results[mode]['packets_per_s']} packets/s ({results[mode]['seconds']} s), "
+                  f"peak RSS {results[mode]['peak_rss_mb']} MB")
+
+    figures = {
+        "packets": args.packets,
+        "mean_packet_mb": round(total / args.packets / 1e6, 2),
+        "connections": args.connections,
+        "coordinator_packets_per_s": results["coordinator"]["packets_per_s"],
+        "coordinator_peak_rss_mb": results["coordinator"]["peak_rss_mb"],
+        "rss_target_mb": 150,
+        "naive_packets_per_s": results["naive"]["packets_per_s"],
+        "naive_peak_rss_mb": results["naive"]["peak_rss_mb"],
+        "speedup_vs_naive": round(results["coordinator"]["packets_per_s"] / results["naive"]["packets_per_s"], 2),
+        "speedup_target": 3.0,
+        "receiver_intake_packets_per_s": intake["packets_per_s"],
+        "backlog_build_s": round(build_s, 1),
+    }
+    print(f"coordinator vs naive: {figures['speedup_vs_naive']}x (target >= 3x); kiosk peak RSS "
+          f"{figures['coordinator_peak_rss_mb']} MB (target <= 150 MB)")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
