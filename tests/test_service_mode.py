@@ -13,7 +13,7 @@ from hardware.card.simcard import SimCard
 from kiosk import sealing
 from kiosk.app import KioskApp, build_shell
 from kiosk.appliance.health import is_blank
-from kiosk.appliance.loop import CORNER, LONG_PRESS_S, Appliance
+from kiosk.appliance.loop import CORNER, LONG_PRESS_S, Appliance, SessionFlag
 from kiosk.appliance.service import ServiceMode
 from kiosk.appliance.technician import TechnicianLogin, hash_pin
 from kiosk.cli import main
@@ -24,6 +24,7 @@ from kiosk.journey.screens import Screen
 
 from shell_helpers import identify_by_operator, tap
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 PIN = "24681357"
 TECHNICIAN = SimCard.sample_operator()  # a CNS whose holder the config lists as a technician
 
@@ -68,8 +69,11 @@ class Rig:
         self.app = KioskApp.create(self.shell, config, headless=True)
         self.clock = Clock()
         self.wall = wall
-        self.service = ServiceMode(shell=self.shell, config=config, reboot_command=("true",))
-        self.appliance = Appliance(self.app, config, service=self.service, clock=self.clock, wall=lambda: self.wall())
+        (tmp_path / "run").mkdir(exist_ok=True)
+        self.service = ServiceMode(shell=self.shell, config=config, reboot_flag=tmp_path / "run" / "reboot-requested")
+        self.session_flag = tmp_path / "run" / "session-active"
+        self.appliance = Appliance(self.app, config, service=self.service, clock=self.clock, wall=lambda: self.wall(),
+                                   session_flag=SessionFlag(self.session_flag))
 
     def turn(self, events=()) -> None:
         self.appliance.step(list(events))
@@ -262,16 +266,18 @@ def test_usb_export_for_a_never_online_kiosk_and_the_receiver_import(rig, tmp_pa
     assert main(["receiver", "import", str(exported), "--data", str(rig.receiver_dir)]) == 0  # again: idempotent
 
 
-def test_config_page_hides_the_pin_hash_and_reboot_runs_the_command(rig):
+def test_config_page_hides_the_pin_hash_and_reboot_asks_root_through_the_flag(rig, tmp_path):
     _login(rig)
     rig.press("page:config")
     lines = "\n".join(rig.service.state.lines)
     assert "service.technician_pin_hash = (set)" in lines and "scrypt$" not in lines
     rig.press("reboot")
-    assert rig.service.state.message == "Rebooting..."
-    rig.service.reboot_command = ("false",)
+    assert rig.service.state.message == "Rebooting..." and (tmp_path / "run" / "reboot-requested").is_file()
+    rig.service.reboot_flag = tmp_path / "missing" / "reboot-requested"
     rig.press("reboot")
     assert rig.service.state.message.startswith("Reboot refused")
+    text = (ROOT / "systemd" / "sportello-reboot.path").read_text()
+    assert "PathExists=/run/sportello/reboot-requested" in text
 
 
 # -- screen saver, presence sensor, quiet hours, buzzer ---------------------------------------------
@@ -335,3 +341,15 @@ def test_set_pin_prints_a_scrypt_hash_that_the_login_accepts(monkeypatch, capsys
     assert check_pin("13572468", stored) and not check_pin("13572469", stored)
     monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
     assert main(["technician", "set-pin", "--pin-stdin"]) == 2  # too short: one clear error
+
+
+def test_the_session_flag_tells_the_updater_a_citizen_is_mid_session(rig):
+    rig.turn()
+    assert not rig.session_flag.exists()
+    tap(rig.shell, Intent.START)
+    rig.turn()
+    assert rig.session_flag.exists()
+    tap(rig.shell, Intent.CANCEL)
+    tap(rig.shell, Intent.CONFIRM_CANCEL)
+    rig.turn()
+    assert rig.app.screen is Screen.WELCOME and not rig.session_flag.exists()

@@ -15,13 +15,35 @@ from datetime import time as clock_time
 
 import pygame
 
-from kiosk.appliance.service import ServiceMode
+from kiosk.appliance.service import ServiceMode, runtime_dir
 from kiosk.appliance.service_screen import ScreenSaver, ServiceScreen
 from kiosk.journey.screens import Screen
 
 CORNER = 96  # px: the hidden service corner (top-left)
 LONG_PRESS_S = 3.0
 QUIET_SAVER_S = 15.0  # in quiet hours the screen goes dark again this soon after a touch
+IDLE_SCREENS = frozenset({Screen.WELCOME, Screen.OUT_OF_SERVICE})
+
+
+class SessionFlag:
+    """``/run/sportello/session-active`` exists while a citizen is mid-session (or a technician is at the
+    service screen): ``scripts/install`` waits for it to go before updating or restarting the kiosk."""
+
+    def __init__(self, path=None) -> None:
+        self.path = path or runtime_dir() / "session-active"
+        self.is_set = self.path.exists()
+
+    def update(self, is_active: bool) -> None:
+        if is_active == self.is_set:
+            return
+        try:
+            if is_active:
+                self.path.write_text("")
+            else:
+                self.path.unlink(missing_ok=True)
+        except OSError:
+            return  # no runtime directory (a desk, the demo): nothing waits for the flag
+        self.is_set = is_active
 
 
 def parse_quiet_hours(text: str) -> tuple[clock_time, clock_time] | None:
@@ -41,7 +63,7 @@ def in_quiet_hours(span: tuple[clock_time, clock_time] | None, now: datetime) ->
 
 class Appliance:
     def __init__(self, app, config, *, service: ServiceMode | None = None, clock=time.monotonic,
-                 wall=datetime.now) -> None:
+                 wall=datetime.now, session_flag: SessionFlag | None = None) -> None:
         self.app = app
         self.config = config
         self.clock = clock
@@ -56,6 +78,7 @@ class Appliance:
         self.last_activity = clock()
         self._presence = threading.Event()
         self._corner_down: float | None = None
+        self.session_flag = session_flag or SessionFlag()
         app.shell.hw.panel.when_presence = self._presence.set  # from the panel's thread
 
     # -- state ------------------------------------------------------------------------------------
@@ -74,6 +97,10 @@ class Appliance:
 
     # -- the turn -----------------------------------------------------------------------------------
     def step(self, events: list) -> None:
+        self._step(events)
+        self.session_flag.update(self.service.state.is_open or self.app.screen not in IDLE_SCREENS)
+
+    def _step(self, events: list) -> None:
         now = self.clock()
         if self._presence.is_set():
             self._presence.clear()

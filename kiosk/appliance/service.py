@@ -10,10 +10,11 @@ reboot. Only a technician login here clears a tamper lock. Nothing personal is e
 from __future__ import annotations
 
 import logging
-import subprocess
+import os
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 from kiosk.appliance.technician import TechnicianLogin
 
@@ -21,7 +22,11 @@ log = logging.getLogger("kiosk.service")
 
 PAGES = ("devices", "queue", "doctor", "logs", "config")
 IDLE_CLOSE_S = 300
-REBOOT_COMMAND = ("systemctl", "reboot")
+
+
+def runtime_dir() -> Path:
+    """systemd's RuntimeDirectory of the kiosk (``/run/sportello``): flags shared with root's units."""
+    return Path(os.environ.get("RUNTIME_DIRECTORY", "/run/sportello").split(":")[0])
 
 
 @dataclass
@@ -38,11 +43,11 @@ class ServiceState:
 
 class ServiceMode:
     def __init__(self, *, shell, config, login: TechnicianLogin | None = None,
-                 reboot_command: tuple[str, ...] = REBOOT_COMMAND, clock=None) -> None:
+                 reboot_flag: Path | None = None, clock=None) -> None:
         self.shell = shell
         self.config = config
         self.login = login or TechnicianLogin.from_config(config)
-        self.reboot_command = reboot_command
+        self.reboot_flag = reboot_flag or runtime_dir() / "reboot-requested"  # watched by sportello-reboot.path
         self.state = ServiceState()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._busy = threading.Lock()
@@ -284,12 +289,13 @@ class ServiceMode:
         return True
 
     def reboot(self) -> bool:
+        """Ask root's ``sportello-reboot.path`` to reboot the machine (the kiosk itself is unprivileged)."""
         self._require_login()
         log.warning("reboot requested by a technician")
         try:
-            subprocess.run(list(self.reboot_command), check=True, timeout=30)
-        except (OSError, subprocess.SubprocessError) as exc:
-            self.state.message = f"Reboot refused: {exc}"
+            self.reboot_flag.write_text(datetime.now(timezone.utc).isoformat(timespec="seconds") + "\n")
+        except OSError as exc:
+            self.state.message = f"Reboot refused: {exc.strerror or exc} ({self.reboot_flag.parent})"
             return False
         self.state.message = "Rebooting..."
         return True
