@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
         sync = start_sync(config, shell)  # in-process: see kiosk.sync.coordinator for why
         app = KioskApp.create(shell, config, headless=False)
         try:
-            run_supervised(app, config=config)
+            run_supervised(app, config=config, sync=sync)
         finally:
             app.close()
             if sync is not None:

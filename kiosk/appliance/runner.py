@@ -59,7 +59,7 @@ def supervise(app, *, config=None, notifier: Notifier | None = None) -> Supervis
 IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; at least 4 turns a second keep the watchdog fed
 
 
-def run_supervised(app, *, config=None, notifier: Notifier | None = None) -> None:
+def run_supervised(app, *, config=None, notifier: Notifier | None = None, sync=None) -> None:
     """The kiosk's loop under systemd: the appliance (screen saver, quiet hours, presence, service mode)
     routes the touches, the supervisor checks health and feeds the watchdog every turn."""
     import pygame
@@ -67,7 +67,11 @@ def run_supervised(app, *, config=None, notifier: Notifier | None = None) -> Non
     from kiosk.appliance.loop import Appliance
 
     supervisor = supervise(app, config=config, notifier=notifier)
-    appliance = Appliance(app, config) if config is not None else None
+    appliance = None
+    if config is not None:
+        from kiosk.appliance.service import ServiceMode
+
+        appliance = Appliance(app, config, service=ServiceMode(shell=app.shell, config=config, sync=sync))
     try:
         while True:
             first = pygame.event.wait(IDLE_WAIT_MS)

@@ -43,8 +43,9 @@ class ServiceState:
 
 class ServiceMode:
     def __init__(self, *, shell, config, login: TechnicianLogin | None = None,
-                 reboot_flag: Path | None = None, clock=None) -> None:
+                 reboot_flag: Path | None = None, clock=None, sync=None) -> None:
         self.shell = shell
+        self.sync = sync  # the running kiosk's SyncService (kiosk.sync.service), when there is one
         self.config = config
         self.login = login or TechnicianLogin.from_config(config)
         self.reboot_flag = reboot_flag or runtime_dir() / "reboot-requested"  # watched by sportello-reboot.path
@@ -240,13 +241,9 @@ class ServiceMode:
         self.state.message = "LEDs cycled: ready, busy, attention, offline; help LED blinked"
 
     def force_sync(self) -> None:
-        """Deliver due packets now (on a thread: the screen stays responsive)."""
-        from kiosk.store import Store
-        from kiosk.sync.coordinator import SyncCoordinator
-
+        """Deliver every queued packet now, whatever its backoff says (on a thread: the screen stays live)."""
         self._require_login()
-        url = self.config.receiver.url
-        if not url:
+        if not self.config.receiver.url and self.sync is None:
             self.state.message = "No receiver.url configured"
             return
         if not self._busy.acquire(blocking=False):
@@ -256,23 +253,37 @@ class ServiceMode:
 
         def run() -> None:
             try:
-                with Store.open(self.config.db_path) as store:
-                    coordinator = SyncCoordinator(store, base_url=url)
-                    try:  # forced: every queued packet now, whatever its backoff says
-                        queued = [e.enrollment_id for e in store.entries(where="status = 'queued' AND packet IS NOT NULL")]
-                        errors = [coordinator.deliver(enrollment_id) for enrollment_id in queued]
-                    finally:
-                        coordinator.close()
-                delivered, failed = errors.count(""), len(errors) - errors.count("")
+                delivered, failed = self._deliver_all()
                 self.state.message = f"Sync: delivered {delivered}, failed {failed}"
                 log.info("forced sync", extra={"delivered": delivered, "failed": failed})
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:  # noqa: BLE001 - one line on screen, the outbox keeps everything
                 self.state.message = f"Sync failed: {type(exc).__name__}"
             finally:
                 self._busy.release()
 
         self._sync_thread = threading.Thread(target=run, name="service-sync", daemon=True)
         self._sync_thread.start()
+
+    def _deliver_all(self) -> tuple[int, int]:
+        from kiosk.store import Store
+        from kiosk.sync.coordinator import SyncCoordinator
+        from kiosk.sync.transport import Transport
+
+        if self.sync is not None:  # the kiosk's own coordinator: one writer, its TLS and its round lock
+            coordinator, owned = self.sync.coordinator, None
+        else:
+            owned = Store.open(self.config.db_path)
+            coordinator = SyncCoordinator(owned, transport=Transport.from_config(self.config.receiver))
+        try:
+            queued = [e.enrollment_id for e in coordinator.store.entries(where="status = 'queued' AND packet IS NOT NULL")]
+            errors = [coordinator.deliver(enrollment_id) for enrollment_id in queued]
+        finally:
+            if owned is not None:
+                coordinator.close()
+                owned.close()
+        if self.sync is not None:
+            self.sync.wake()  # let the loop reconcile statuses and re-check the freeze rules
+        return errors.count(""), len(errors) - errors.count("")
 
     def export_usb(self) -> bool:
         from kiosk.appliance.usb_export import ExportError, export_packets
