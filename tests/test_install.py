@@ -32,6 +32,18 @@ def _run(cmd, *, timeout=900, check=True, **kw) -> subprocess.CompletedProcess:
     return result
 
 
+def _chroot_env() -> dict[str, str]:
+    """A clean environment, as root's login on the Pi would have: nothing from this test process leaks in
+    except how to reach the package registries (proxy and CA settings, which a site sets the same way)."""
+    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
+    for key, value in os.environ.items():
+        if key.startswith(("PIP_CERT", "PIP_INDEX", "PIP_EXTRA_INDEX", "PIP_DEFAULT_TIMEOUT", "SSL_CERT_")) or key in (
+                "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY",
+                "HTTPS_PROXY", "NO_PROXY"):
+            env[key] = value
+    return env
+
+
 class Chroot:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -51,7 +63,7 @@ class Chroot:
         self.mounts.clear()
 
     def run(self, *cmd, check=True, timeout=900) -> subprocess.CompletedProcess:
-        return _run(["chroot", str(self.path), *cmd], check=check, timeout=timeout)
+        return _run(["chroot", str(self.path), *cmd], check=check, timeout=timeout, env=_chroot_env())
 
     def install(self, *args, check=True) -> subprocess.CompletedProcess:
         started = time.monotonic()
