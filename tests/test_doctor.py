@@ -239,3 +239,30 @@ def test_receiver_with_an_untrusted_certificate_fails(tls_receiver, tmp_path):
     other, _key = _self_signed(tmp_path / "other", days=400)  # pinned: some other certificate
     check = doctor.check_receiver(_section(url, other), now=datetime.now(timezone.utc), timeout=5)
     assert check.status == "fail" and "certificate not trusted" in check.detail
+
+
+# -- the real PC/SC stack (pcscd + vpcd + the card emulator) ------------------------------------------
+
+def test_doctor_reads_a_card_through_pcscd(tmp_path, monkeypatch, pcsc_stack):
+    from pcsc_harness import VPCD_READER
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "var"}"\n[hardware]\ncard_reader = "pcsc"\n\n'
+                    f'[card]\nreader = "{VPCD_READER}"\nca_certs = ["{pcsc_stack.ca_path}"]\n')
+    config = load_config(path)
+    assert doctor.run_doctor(config).check("card_reader").detail == "reader answering; no card inserted"
+    pcsc_stack.insert("ts-cns")
+    try:
+        check = doctor.run_doctor(config).check("card_reader")
+    finally:
+        pcsc_stack.remove()
+    assert check.status == "ok" and check.data["card_type"] == "TS-CNS" and check.data["backend"] == "PcscCardReader"
+    assert "BNCGLI85C52H501R" not in json.dumps(check.data) + check.detail
+
+
+def test_doctor_fails_a_reader_pcscd_does_not_list(tmp_path, pcsc_stack):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "var"}"\n[hardware]\ncard_reader = "pcsc"\n\n'
+                    f'[card]\nreader = "No Such Reader 00 00"\n')
+    check = doctor.run_doctor(load_config(path)).check("card_reader")
+    assert check.status == "fail" and "not answering" in check.detail
