@@ -32,11 +32,17 @@ def rules_from(config: Config) -> JourneyRules:
     )
 
 
+_WAKE_EVENT: list[int] = []  # allocated once per process: after pygame.quit() custom_type() starts over
+# and would hand out pygame-gui's own event numbers (UI_BUTTON_PRESSED) to the next window
+
+
 def _waker():
     """A thread-safe callable that wakes ``pygame.event.wait`` with an event the UI ignores."""
     import pygame
 
-    kind = pygame.event.custom_type()
+    if not _WAKE_EVENT:
+        _WAKE_EVENT.append(pygame.event.custom_type())
+    kind = _WAKE_EVENT[0]
 
     def wake() -> None:
         try:

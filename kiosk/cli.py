@@ -63,7 +63,7 @@ def cmd_run(args) -> int:
         sync = start_sync(config, shell)  # in-process: see kiosk.sync.coordinator for why
         app = KioskApp.create(shell, config, headless=False)
         try:
-            run_supervised(app, config=config)
+            run_supervised(app, config=config, sync=sync)
         finally:
             app.close()
             if sync is not None:
@@ -85,6 +85,17 @@ def cmd_receiver(args) -> int:
             claims = payload.get("verified_claims", {}).get("verification", {})
             print(f"enrollment {args.enrollment_id}: decrypted; trust framework {claims.get('trust_framework')}")
         return 0
+    if args.receiver_command == "import":
+        from kiosk.appliance.usb_export import import_packets
+        from kiosk.receiver.intake import Intake
+
+        with Intake(data) as intake:
+            outcome = import_packets(intake, Path(args.directory))
+        accepted = sum(1 for v in outcome.values() if v == "accepted")
+        for enrollment_id, result in outcome.items():
+            print(f"{enrollment_id}  {result}")
+        print(f"imported {accepted} of {len(outcome)} packet(s)")
+        return 0 if accepted == len(outcome) else 1
     if args.receiver_command == "trust":
         trust_kiosk(data, args.kiosk_id, Path(args.public_key).read_bytes())
         print(f"kiosk {args.kiosk_id} trusted")
@@ -245,6 +256,27 @@ def cmd_doctor(args) -> int:
     return 0 if report.is_healthy else 1
 
 
+def cmd_technician(args) -> int:
+    from kiosk.appliance.technician import TechnicianLogin, hash_pin
+
+    if args.technician_command == "unlock":
+        login = TechnicianLogin.from_config(_config(args))
+        login.state_file.unlink(missing_ok=True)
+        print("technician login unlocked (wrong-PIN count reset)")
+        return 0
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        import getpass
+
+        pin = getpass.getpass("technician PIN (6-12 digits): ")
+        if getpass.getpass("again: ") != pin:
+            raise KioskError("the two PINs differ; nothing changed")
+    print(f'technician_pin_hash = "{hash_pin(pin)}"')
+    print("# put this line in the [service] section of /etc/sportello/kiosk.toml", file=sys.stderr)
+    return 0
+
+
 def cmd_housekeeping(args) -> int:
     from kiosk.appliance.housekeeping import run_housekeeping
     from kiosk.logs import setup_logging
@@ -390,6 +422,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("enrollment_id")
     show.add_argument("--json", action="store_true", help="print the whole payload as JSON")
     show.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
+    rimport = rsub.add_parser("import", help="receive the packets a kiosk exported to a USB stick",
+                              description="Verify and store every sealed packet of a kiosk's USB export directory "
+                              "(sportello-<kiosk>-<time>/ with its manifest.json), as if the kiosk had sent them.")
+    rimport.add_argument("directory", metavar="DIR")
+    rimport.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
     trust = rsub.add_parser("trust", help="trust a kiosk's signing key",
                             description="Add a kiosk's Ed25519 public key (PEM) to the trusted kiosks.")
     trust.add_argument("kiosk_id")
@@ -444,6 +481,18 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--json", action="store_true", help="machine-readable report: {healthy, checks: [...]}")
     doctor.add_argument("--timeout", type=float, default=5.0, metavar="S", help="network timeout (default 5 s)")
     doctor.set_defaults(func=cmd_doctor)
+
+    technician = sub.add_parser("technician", help="technician login for the on-screen service mode",
+                                description="Make the scrypt hash of the technician PIN for the config, or reset "
+                                "the login lockout after repeated wrong PINs.")
+    tsub = technician.add_subparsers(dest="technician_command", required=True, metavar="SUBCOMMAND")
+    setpin = tsub.add_parser("set-pin", help="print the hash of a new technician PIN",
+                             description="Ask for a 6-12 digit PIN twice and print the line "
+                             "'technician_pin_hash = \"scrypt$...\"' for the [service] section of the config.")
+    setpin.add_argument("--pin-stdin", action="store_true", help="read the PIN from standard input (scripts)")
+    tsub.add_parser("unlock", help="reset the lockout after wrong PINs",
+                    description="Forget the wrong-PIN count and lift a lockout of the service mode login.")
+    technician.set_defaults(func=cmd_technician)
 
     housekeeping = sub.add_parser("housekeeping", help="daily maintenance (run by sportello-housekeeping.timer)",
                                   description="Forget long-settled outbox rows, trim the log file, check the "

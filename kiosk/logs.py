@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(*, log_dir: Path | None = None, level: int = logging.INFO, to_stderr: bool = False) -> None:
-    """Log to ``log_dir/kiosk.log`` (and/or stderr, which journald collects under systemd)."""
+    """Log to ``log_dir/kiosk.log`` and/or stderr; under systemd (``$JOURNAL_STREAM``) to journald natively."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
@@ -34,7 +34,10 @@ def setup_logging(*, log_dir: Path | None = None, level: int = logging.INFO, to_
         log_dir.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(log_dir / "kiosk.log", encoding="utf-8"))
     if to_stderr or not handlers:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        from kiosk.appliance.journal import JournalHandler, is_journal_stream
+
+        # under systemd stderr is a journal stream: write natively so fields and priorities stay searchable
+        handlers.append(JournalHandler() if is_journal_stream(sys.stderr) else logging.StreamHandler(sys.stderr))
     for handler in handlers:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)

@@ -15,11 +15,10 @@ def cache_dir() -> Path:
 def prepare_environment() -> None:
     """python-escpos parses a 1 MB YAML of printer profiles on import unless it finds its pickle, which it
     otherwise writes to a fresh temporary directory every time: give it a stable cache directory."""
-    if "ESCPOS_CAPABILITIES_PICKLE_DIR" not in os.environ:
-        directory = cache_dir() / "escpos"
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return
-        os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(directory)
+    directory = Path(os.environ.get("ESCPOS_CAPABILITIES_PICKLE_DIR") or cache_dir() / "escpos")
+    try:  # also when inherited: python-escpos crashes on a pickle directory that does not exist
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    os.environ["ESCPOS_CAPABILITIES_PICKLE_DIR"] = str(directory)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

@@ -115,7 +115,7 @@ def test_the_freeze_rules_fail_the_backlog_check(config):
         store.commit_packet(enrollment_id="e1", reference="R1", packet=b"x", digest="d", print_code="ab")
     now = datetime.now(timezone.utc)
     assert doctor.check_backlog(config, now=now).status == "ok"
-    assert doctor.check_backlog(config, now=now + timedelta(days=6)).status == "warn"
+    assert doctor.check_backlog(config, now=now + timedelta(days=6)).status == "warn"  # freeze_age_days = 7
     check = doctor.check_backlog(config, now=now + timedelta(days=8))
     assert check.status == "fail" and check.data["frozen"] is True and "days old" in check.detail
 
@@ -173,6 +173,7 @@ def _self_signed(tmp_path, *, days: int):
             .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
             .sign(key, hashes.SHA256()))
+    tmp_path.mkdir(parents=True, exist_ok=True)
     cert_file, key_file = tmp_path / f"cert{days}.pem", tmp_path / f"key{days}.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -215,22 +216,53 @@ def tls_receiver(tmp_path):
         httpd.server_close()
 
 
-def test_receiver_certificate_trusted_and_valid(tls_receiver, monkeypatch):
+def _section(url, pinned):
+    from kiosk.config import ReceiverSection
+
+    return ReceiverSection(url=url, pinned_cert=pinned)
+
+
+def test_receiver_certificate_trusted_and_valid(tls_receiver):
     url, cert_file = tls_receiver(400)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
-    check = doctor.check_receiver(url, now=datetime.now(timezone.utc), timeout=5)
+    check = doctor.check_receiver(_section(url, cert_file), now=datetime.now(timezone.utc), timeout=5)
     assert check.status == "ok" and 398 <= check.data["certificate_days_left"] <= 400
 
 
-def test_receiver_certificate_about_to_expire_warns(tls_receiver, monkeypatch):
+def test_receiver_certificate_about_to_expire_warns(tls_receiver):
     url, cert_file = tls_receiver(10)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
-    check = doctor.check_receiver(url, now=datetime.now(timezone.utc), timeout=5)
+    check = doctor.check_receiver(_section(url, cert_file), now=datetime.now(timezone.utc), timeout=5)
     assert check.status == "warn" and "expires in" in check.detail
 
 
-def test_receiver_with_an_untrusted_certificate_fails(tls_receiver, monkeypatch):
+def test_receiver_with_an_untrusted_certificate_fails(tls_receiver, tmp_path):
     url, _cert = tls_receiver(400)
-    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
-    check = doctor.check_receiver(url, now=datetime.now(timezone.utc), timeout=5)
+    other, _key = _self_signed(tmp_path / "other", days=400)  # pinned: some other certificate
+    check = doctor.check_receiver(_section(url, other), now=datetime.now(timezone.utc), timeout=5)
     assert check.status == "fail" and "certificate not trusted" in check.detail
+
+
+# -- the real PC/SC stack (pcscd + vpcd + the card emulator) ------------------------------------------
+
+def test_doctor_reads_a_card_through_pcscd(tmp_path, monkeypatch, pcsc_stack):
+    from pcsc_harness import VPCD_READER
+
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "var"}"\n[hardware]\ncard_reader = "pcsc"\n\n'
+                    f'[card]\nreader = "{VPCD_READER}"\nca_certs = ["{pcsc_stack.ca_path}"]\n')
+    config = load_config(path)
+    assert doctor.run_doctor(config).check("card_reader").detail == "reader answering; no card inserted"
+    pcsc_stack.insert("ts-cns")
+    try:
+        check = doctor.run_doctor(config).check("card_reader")
+    finally:
+        pcsc_stack.remove()
+    assert check.status == "ok" and check.data["card_type"] == "TS-CNS" and check.data["backend"] == "PcscCardReader"
+    assert "BNCGLI85C52H501R" not in json.dumps(check.data) + check.detail
+
+
+def test_doctor_fails_a_reader_pcscd_does_not_list(tmp_path, pcsc_stack):
+    path = tmp_path / "kiosk.toml"
+    path.write_text(f'[kiosk]\ndata_dir = "{tmp_path / "var"}"\n[hardware]\ncard_reader = "pcsc"\n\n'
+                    f'[card]\nreader = "No Such Reader 00 00"\n')
+    check = doctor.run_doctor(load_config(path)).check("card_reader")
+    assert check.status == "fail" and "not answering" in check.detail

@@ -13,7 +13,6 @@ import ctypes.util
 import os
 import shutil
 import socket
-import ssl
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
@@ -73,7 +72,7 @@ def run_doctor(config, *, hardware=None, now: datetime | None = None, timeout: f
         _guard("gpio", lambda: check_gpio(_device(config, hardware, "panel"))),
         _guard("touchscreen", lambda: check_touchscreen(is_required=is_appliance(config))),
     ]
-    receiver = _guard("receiver", lambda: check_receiver(config.receiver.url, now=now, timeout=timeout))
+    receiver = _guard("receiver", lambda: check_receiver(config.receiver, now=now, timeout=timeout))
     checks += [
         _guard("clock", lambda: check_clock(now=now, receiver_skew_s=receiver.data.get("clock_skew_s"))),
         _guard("network", lambda: check_network(config.receiver.url)),
@@ -133,6 +132,10 @@ def _with_device(opened: _Opened, name: str, body) -> Check:
 
 def check_card_reader(opened: _Opened) -> Check:
     def body(reader) -> Check:
+        if opened.owned:  # a reader just opened reports a card already in the slot after its first poll
+            deadline = time.monotonic() + 1.5
+            while not reader.is_card_present and time.monotonic() < deadline:
+                time.sleep(0.05)
         if not reader.is_card_present:
             return Check("card_reader", OK, "reader answering; no card inserted", {"card_present": False})
         identity = reader.read_identity()  # personal: only the card type and validity leave this function
@@ -312,27 +315,46 @@ def check_network(url: str) -> Check:
     return Check("network", OK, f"default route via {', '.join(routes)}", data)
 
 
-def _peer_certificate(host: str, port: int, *, timeout: float):
+def _days_left(pem_or_der: bytes, now: datetime) -> int:
     from cryptography import x509
 
-    context = ssl.create_default_context()
-    with socket.create_connection((host, port), timeout=timeout) as raw:
-        with context.wrap_socket(raw, server_hostname=host) as tls:
-            return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
+    cert = (x509.load_pem_x509_certificate(pem_or_der) if pem_or_der.lstrip().startswith(b"-----")
+            else x509.load_der_x509_certificate(pem_or_der))
+    return (cert.not_valid_after_utc - now).days
 
 
-def check_receiver(url: str, *, now: datetime, timeout: float) -> Check:
+def check_receiver(section, *, now: datetime, timeout: float) -> Check:
+    """``/healthz`` through the same transport the sync uses (mutual TLS, the pinned receiver certificate),
+    the receiver's certificate and the kiosk's own client certificate, and the clock skew from ``Date``."""
+    import dataclasses
+
     import httpx
 
+    from kiosk.errors import KioskError
+    from kiosk.sync.transport import Transport
+
+    url = section.url
     if not url:
         return Check("receiver", WARN, "no receiver.url configured (the demo starts its own receiver)", {})
     data: dict = {"url": url}
     try:
-        response = httpx.get(url.rstrip("/") + "/healthz", timeout=timeout)
+        transport = dataclasses.replace(Transport.from_config(section), timeout_s=timeout)
+        client = transport.client()
+    except KioskError as exc:
+        return Check("receiver", FAIL, f"receiver TLS setup: {exc}", data)
+    try:
+        with client, client.stream("GET", "/healthz") as response:
+            stream = response.extensions.get("network_stream")  # read while the connection is ours
+            ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+            peer_der = ssl_object.getpeercert(True) if ssl_object is not None else None
+            transport.check_peer(response)
+            response.read()
+    except KioskError as exc:  # UntrustedReceiver: not the pinned certificate
+        return Check("receiver", FAIL, f"receiver certificate not trusted: {exc}", data)
     except httpx.HTTPError as exc:
-        if "CERTIFICATE_VERIFY_FAILED" in str(exc):
-            return Check("receiver", FAIL, "receiver certificate not trusted (unknown issuer, wrong name or expired)",
-                         data)
+        if "CERTIFICATE_VERIFY_FAILED" in str(exc) or "certificate" in str(exc).lower():
+            return Check("receiver", FAIL, "receiver certificate not trusted (not the pinned one, wrong name or "
+                         "expired)", data)
         return Check("receiver", FAIL, f"receiver unreachable: {type(exc).__name__}", data)
     data["status_code"] = response.status_code
     if "date" in response.headers:
@@ -342,18 +364,23 @@ def check_receiver(url: str, *, now: datetime, timeout: float) -> Check:
             pass
     if response.status_code != 200:
         return Check("receiver", FAIL, f"receiver answered HTTP {response.status_code} on /healthz", data)
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        try:
-            cert = _peer_certificate(parts.hostname, parts.port or 443, timeout=timeout)
-        except (OSError, ssl.SSLError) as exc:
-            return Check("receiver", FAIL, f"receiver certificate not trusted: {exc}", data)
-        days = (cert.not_valid_after_utc - now).days
-        data["certificate_days_left"] = days
+    if not url.startswith("https://"):
+        return Check("receiver", OK, "receiver reachable (plain HTTP: only for a receiver on this machine)", data)
+    warnings = []
+    if peer_der:
+        days = data["certificate_days_left"] = _days_left(peer_der, now)
         if days < CERT_WARN_DAYS:
-            return Check("receiver", WARN, f"receiver reachable; its certificate expires in {days} days", data)
-        return Check("receiver", OK, f"receiver reachable over TLS; certificate valid {days} more days", data)
-    return Check("receiver", OK, "receiver reachable (plain HTTP: only for a receiver on this machine)", data)
+            warnings.append(f"its certificate expires in {days} days")
+    if section.client_cert is not None:
+        client_days = data["client_certificate_days_left"] = _days_left(Path(section.client_cert).read_bytes(), now)
+        if client_days < 0:
+            return Check("receiver", FAIL, "the kiosk's client certificate has expired", data)
+        if client_days < CERT_WARN_DAYS:
+            warnings.append(f"the kiosk's client certificate expires in {client_days} days")
+    if warnings:
+        return Check("receiver", WARN, "receiver reachable; " + "; ".join(warnings), data)
+    return Check("receiver", OK, f"receiver reachable over TLS; certificate valid "
+                 f"{data.get('certificate_days_left', '?')} more days", data)
 
 
 # -- local state --------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The freeze rules as the doctor and the metrics see them: when approved packets stay unsynced for N
 days or the backlog passes M, the kiosk stops taking new enrollments (DESIGN.md, Sync).
 
-The limits come from the sync section of the configuration when it has them, else these defaults.
+The rules themselves are ``kiosk.sync.service.FreezeRules`` (limits from ``[sync]``); this adds the
+"near the limits" warning and the age the doctor and the metrics report.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-DEFAULT_MAX_AGE_DAYS = 7.0
-DEFAULT_MAX_BACKLOG = 500
 NEAR = 0.75  # warn from three quarters of either limit
 
 
@@ -24,11 +23,16 @@ class FreezeVerdict:
     max_backlog: int
 
 
-def limits(config) -> tuple[float, int]:
+def rules(config):
+    from kiosk.sync.service import FreezeRules
+
     section = getattr(config, "sync", None)
-    age = getattr(section, "freeze_age_days", None) or getattr(section, "freeze_after_days", None)
-    backlog = getattr(section, "freeze_backlog", None) or getattr(section, "max_backlog", None)
-    return float(age or DEFAULT_MAX_AGE_DAYS), int(backlog or DEFAULT_MAX_BACKLOG)
+    return FreezeRules.from_config(section) if section is not None else FreezeRules()
+
+
+def limits(config) -> tuple[float, int]:
+    r = rules(config)
+    return float(r.max_age_days), int(r.max_backlog)
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -39,13 +43,14 @@ def parse_time(text: str | None) -> datetime | None:
 
 
 def evaluate(config, *, backlog: int, oldest: str | None, now: datetime) -> FreezeVerdict:
+    """The same verdict as ``FreezeRules.reason`` (backlog >= M, or the oldest older than N days)."""
     max_age, max_backlog = limits(config)
     oldest_at = parse_time(oldest)
     age = round((now - oldest_at).total_seconds() / 86400, 2) if oldest_at else None
     reason = ""
-    if age is not None and age >= max_age:
-        reason = f"oldest unsynced packet is {age:.1f} days old (limit {max_age:g})"
-    elif backlog >= max_backlog:
+    if backlog >= max_backlog:
         reason = f"{backlog} packets unsynced (limit {max_backlog})"
+    elif age is not None and age > max_age:
+        reason = f"oldest unsynced packet is {age:.1f} days old (limit {max_age:g})"
     is_near = bool((age is not None and age >= NEAR * max_age) or backlog >= NEAR * max_backlog)
     return FreezeVerdict(bool(reason), is_near, reason, age, max_age, max_backlog)

@@ -19,10 +19,13 @@ log = logging.getLogger("kiosk.health")
 
 
 def is_blank(surface) -> bool:
-    """Whether a pygame surface is one flat colour (a black or white screen), sampled on a 16x16 grid."""
+    """Whether a pygame surface is one flat colour (a black or white screen). Averaged down to 16x16, so
+    even a little text anywhere (the screen saver's) makes it not blank."""
     import pygame
 
-    small = pygame.transform.scale(surface, (16, 16))
+    if surface.get_bitsize() < 24:
+        surface = surface.convert(32, 0)
+    small = pygame.transform.smoothscale(surface, (16, 16))
     first = small.get_at((0, 0))
     return all(small.get_at((x, y)) == first for x in range(16) for y in range(16))
 

@@ -56,10 +56,34 @@ def supervise(app, *, config=None, notifier: Notifier | None = None) -> Supervis
     return supervisor
 
 
-def run_supervised(app, *, config=None, notifier: Notifier | None = None) -> None:
+IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; at least 4 turns a second keep the watchdog fed
+
+
+def run_supervised(app, *, config=None, notifier: Notifier | None = None, sync=None) -> None:
+    """The kiosk's loop under systemd: the appliance (screen saver, quiet hours, presence, service mode)
+    routes the touches, the supervisor checks health and feeds the watchdog every turn."""
+    import pygame
+
+    from kiosk.appliance.loop import Appliance
+
     supervisor = supervise(app, config=config, notifier=notifier)
+    appliance = None
+    if config is not None:
+        from kiosk.appliance.service import ServiceMode
+
+        appliance = Appliance(app, config, service=ServiceMode(shell=app.shell, config=config, sync=sync))
     try:
-        app.run_forever(before_step=lambda _screen: supervisor.beat())
+        while True:
+            first = pygame.event.wait(IDLE_WAIT_MS)
+            events = [first] if first.type != pygame.NOEVENT else []
+            events += pygame.event.get()
+            if any(e.type == pygame.QUIT for e in events):
+                return
+            if appliance is not None:
+                appliance.step(events)
+            else:
+                app.step(events)
+            supervisor.beat()
     finally:
         supervisor.watch.notifier.stopping()
         if supervisor.metrics is not None:

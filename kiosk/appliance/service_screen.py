@@ -1,0 +1,135 @@
+"""The service mode and the screen saver drawn with plain pygame (technicians' screens are not citizens'
+screens: no theme, no translations, large plain buttons). ``tap(pos)`` maps a touch to a button name."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.appliance.service import PAGES, ServiceMode
+
+BG, FG, DIM, ACCENT, WARN = (24, 28, 36), (235, 238, 242), (150, 156, 168), (40, 110, 200), (200, 70, 60)
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "back", "0", "ok")
+ACTIONS = {
+    "devices": ("test_page", "live_view", "read_card", "test_leds", "resume"),
+    "queue": ("sync", "export_usb"),
+    "doctor": ("rerun",),
+    "logs": (),
+    "config": (),
+}
+LABELS = {"back": "<-", "ok": "OK", "card": "Technician card", "test_page": "Test page", "live_view": "Camera view",
+          "read_card": "Read card", "test_leds": "LEDs", "resume": "Resume kiosk", "sync": "Sync now",
+          "export_usb": "Export to USB", "rerun": "Run again", "reboot": "Reboot", "exit": "Exit"}
+
+
+class ServiceScreen:
+    def __init__(self, service: ServiceMode, size: tuple[int, int]) -> None:
+        self.service = service
+        self.size = size
+        self.buttons: dict[str, pygame.Rect] = {}
+        self._font: pygame.font.Font | None = None
+        self._small: pygame.font.Font | None = None
+
+    def _fonts(self) -> tuple[pygame.font.Font, pygame.font.Font]:
+        if self._font is None:
+            from kiosk.ui.fonts import find_font
+
+            path = find_font().regular_path or None
+            height = self.size[1]
+            self._font = pygame.font.Font(path, max(18, height // 24))
+            self._small = pygame.font.Font(path, max(12, height // 40))
+        return self._font, self._small
+
+    # -- layout -------------------------------------------------------------------------------------
+    def layout(self) -> dict[str, pygame.Rect]:
+        w, h = self.size
+        s = self.service.state
+        buttons: dict[str, pygame.Rect] = {}
+        if not s.is_logged_in:
+            key_w, key_h = w // 8, h // 8
+            left, top = (w - 3 * key_w) // 2, h // 4
+            for i, key in enumerate(KEYPAD):
+                buttons[key] = pygame.Rect(left + (i % 3) * key_w, top + (i // 3) * key_h, key_w - 8, key_h - 8)
+            buttons["card"] = pygame.Rect(left, top + 4 * key_h, 3 * key_w - 8, key_h - 8)
+            buttons["exit"] = pygame.Rect(w - w // 6 - 10, 10, w // 6, h // 10)
+            return buttons
+        tab_w, tab_h = w // 6, h // (len(PAGES) + 3)
+        for i, page in enumerate(PAGES):
+            buttons["page:" + page] = pygame.Rect(8, 8 + i * tab_h, tab_w - 8, tab_h - 8)
+        buttons["reboot"] = pygame.Rect(8, 8 + (len(PAGES) + 0.5) * tab_h, tab_w - 8, tab_h - 8)
+        buttons["exit"] = pygame.Rect(8, 8 + (len(PAGES) + 1.5) * tab_h, tab_w - 8, tab_h - 8)
+        act_w = (w - tab_w - 16) // 5
+        for i, action in enumerate(ACTIONS.get(s.page, ())):
+            buttons[action] = pygame.Rect(tab_w + 8 + i * act_w, h - h // 8, act_w - 8, h // 8 - 8)
+        return buttons
+
+    def tap(self, pos: tuple[int, int]) -> str:
+        for name, rect in self.layout().items():
+            if rect.collidepoint(pos):
+                return name
+        return ""
+
+    # -- drawing ------------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, *, camera_frame=None) -> None:
+        font, small = self._fonts()
+        s = self.service.state
+        surface.fill(BG)
+        self.buttons = self.layout()
+        for name, rect in self.buttons.items():
+            label = name.split(":", 1)[1].capitalize() if name.startswith("page:") else LABELS.get(name, name)
+            is_current = name == "page:" + s.page
+            pygame.draw.rect(surface, ACCENT if is_current or name in ("ok", "card") else (60, 66, 80), rect,
+                             border_radius=8)
+            text = font.render(label, True, FG)
+            if text.get_width() > rect.width - 8:
+                text = small.render(label, True, FG)
+            surface.blit(text, text.get_rect(center=rect.center))
+        w, h = self.size
+        if not s.is_logged_in:
+            title = font.render("Service mode: technician PIN, or your card and its PIN", True, FG)
+            surface.blit(title, (20, 20))
+            dots = font.render("*" * len(s.pin) or "-", True, FG)
+            surface.blit(dots, dots.get_rect(center=(w // 2, h // 4 - h // 16)))
+        else:
+            x = w // 6 + 8
+            y = 12
+            header = font.render(f"{s.page.capitalize()}  -  {s.message}", True, FG)
+            surface.blit(header, (x, y))
+            y += font.get_linesize() + 6
+            if s.is_live_view and camera_frame is not None:
+                frame = pygame.image.frombuffer(camera_frame.tobytes(), (camera_frame.shape[1], camera_frame.shape[0]),
+                                                "RGB")
+                box = pygame.Rect(x, y, w - x - 16, h - y - h // 8 - 16)
+                scaled = pygame.transform.smoothscale(frame, box.size)
+                surface.blit(scaled, box)
+            else:
+                for line in s.lines:
+                    color = WARN if line.startswith(("FAIL", "Kiosk: LOCKED")) else FG
+                    surface.blit(small.render(line[:160], True, color), (x, y))
+                    y += small.get_linesize()
+                    if y > h - h // 8 - small.get_linesize():
+                        break
+        if s.message and not s.is_logged_in:
+            msg = small.render(s.message, True, WARN)
+            surface.blit(msg, (20, h - small.get_linesize() - 12))
+
+
+class ScreenSaver:
+    """A dark screen with the town hall's name drifting slowly (no burn-in, never one flat colour, so the
+    watchdog does not take it for a blank screen)."""
+
+    def __init__(self, size: tuple[int, int], *, text: str) -> None:
+        self.size = size
+        self.text = text
+        self._font: pygame.font.Font | None = None
+
+    def draw(self, surface: pygame.Surface, now: float) -> None:
+        if self._font is None:
+            from kiosk.ui.fonts import find_font
+
+            self._font = pygame.font.Font(find_font().regular_path or None, max(18, self.size[1] // 20))
+        surface.fill((0, 0, 0))
+        label = self._font.render(self.text, True, (70, 70, 70))
+        w, h = self.size
+        span_x, span_y = max(w - label.get_width(), 1), max(h - label.get_height(), 1)
+        t = int(now) // 10  # moves every ten seconds
+        surface.blit(label, ((t * 97) % span_x, (t * 61) % span_y))
