@@ -402,7 +402,10 @@ def build_parser() -> argparse.ArgumentParser:
                               "kiosk/receiver/openapi.json, also served at /openapi.json) with its keys and database "
                               "in --data. With --tls-cert/--tls-key/--client-ca it speaks HTTPS and requires kiosk "
                               "client certificates signed by that CA. The operator API's bearer token is created in "
-                              "DATA/keys/operator.token.")
+                              "DATA/keys/operator.token. With [provisioning] in the config, each accepted enrollment "
+                              "is provisioned to the IdP over SCIM 2.0 (--scim-url/--scim-token override the config), "
+                              "gets its AgID RAO token and the citizen's activation email, from a durable queue "
+                              "(kiosk receiver jobs).")
     receiver.add_argument("--data", default="var/receiver", metavar="DIR", help="receiver data directory")
     receiver.add_argument("--port", type=int, default=8470, metavar="N", help="TCP port (default 8470)")
     receiver.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
