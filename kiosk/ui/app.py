@@ -455,6 +455,11 @@ class KioskUI:
         """The translator of the screen on show (its ``missing`` lists what the language lacked)."""
         return self._t
 
+    @property
+    def keyboard_state(self) -> tuple[str, str, bool]:
+        """The field the on-screen keyboard types into, its layout and whether shift is on."""
+        return self._built.keyboard_field, self._built.keyboard_layout, self._is_shifted
+
     def element_ids(self) -> list[str]:
         return sorted(self._built.by_id)
 
