@@ -140,10 +140,31 @@ class ScriptedCitizen:
         self.settle()
 
     def type_into(self, name: str, text: str) -> None:
+        """Touch the field, then tap the on-screen keys one by one (shift when the case asks for it)."""
+        self.tap(f"field:{name}")
+        for ch in text:
+            self.tap_key_for(name, ch)
+
+    def tap_key_for(self, name: str, ch: str) -> None:
         import pygame
 
-        self.tap(f"field:{name}")
-        self.turn([pygame.event.Event(pygame.TEXTINPUT, text=ch) for ch in text])
+        from kiosk.ui import keyboard
+
+        field_name, layout, is_shifted = self.app.ui.keyboard_state
+        if field_name != name:
+            raise KioskError(f"demo: the keyboard types into '{field_name}', not '{name}'")
+        old = self.app.ui.element(f"field:{name}").get_text()
+        ids = set(self.app.ui.element_ids())
+        for key in (k for row in keyboard.rows_for(layout) for k in row if not k.action and k.key_id in ids):
+            for shift in (is_shifted, not is_shifted):
+                if keyboard.apply(key, old, layout=layout, is_shifted=shift) == old + ch:
+                    if shift != is_shifted:
+                        self.tap("key:shift")
+                    self.tap(key.key_id)
+                    return
+        if ch == " " and layout in keyboard.NUMERIC:
+            return  # a pad has no space: the citizen types the digits only
+        self.turn([pygame.event.Event(pygame.TEXTINPUT, text=ch)])  # no key for it: a hardware keyboard
 
     def run(self) -> DemoResult:
         self._arrived(self.app.screen)

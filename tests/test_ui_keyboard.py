@@ -159,3 +159,32 @@ def test_language_switch_keeps_what_was_typed(ui):
     assert ui.element("title").text == "Tippen Sie Ihre Daten"
     type_keys(ui, s, ["key:N"])  # still typing into the same field, now with German words around it
     assert s.fields["surname"] == "Rosàn"
+
+
+def test_document_details_typed_on_the_keyboard(ui):
+    """Number, issuer and dates reach the session by taps on the on-screen keys alone."""
+    s = blank(Screen.DOCUMENT_DETAILS)
+    show(ui, s)
+    check_layout(ui, "keyboard/document_details")
+    assert "key:A" in ui.element_ids() and "key:1" in ui.element_ids()  # the number: letters and digits
+    type_keys(ui, s, ["key:C", "key:A", "key:1", "key:2", "key:3", "key:A", "key:B"])
+    assert s.fields["document_number"] == "CA123AB"
+    tap(ui, "field:document_issuer")
+    show(ui, s)
+    check_layout(ui, "keyboard/document_details_issuer")  # every key clear of the buttons under it
+    type_keys(ui, s, ["key:R", "key:O", "key:M", "key:A"])
+    assert s.fields["document_issuer"] == "Roma"  # a word starts upper-case, the rest lower-case
+    tap(ui, "field:document_issue_date")
+    show(ui, s)
+    check_layout(ui, "keyboard/document_details_date")
+    assert "key:/" in ui.element_ids() and "key:Q" not in ui.element_ids()  # the date pad
+    type_keys(ui, s, ["key:1", "key:0", "key:/", "key:0", "key:5", "key:/", "key:2", "key:0", "key:2", "key:1"])
+    assert s.fields["document_issue_date"] == "10/05/2021"
+    tap(ui, "field:document_expiry_date", finger=True)
+    show(ui, s)
+    type_keys(ui, s, ["key:1", "key:2", "key:/", "key:0", "key:3", "key:/", "key:2", "key:0", "key:3", "key:2"],
+              finger=True)
+    assert s.fields["document_expiry_date"] == "12/03/2032"
+    assert ui.element("field:document_number").get_text() == "CA123AB"  # the other fields kept their text
+    assert ui.element("field:document_issue_date").get_text() == "10/05/2021"
+    ui.screenshot(ARTIFACTS / "keyboard" / "document_details.png")

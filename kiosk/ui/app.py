@@ -151,6 +151,15 @@ class KioskUI:
         if mode not in self._managers:
             theme = self._theme_dict(mode)
             manager = pygame_gui.UIManager(self.size, copy.deepcopy(theme), enable_live_theme_updates=False)
+            # rich text (bold words in a regular box and back) asks for both styles of every size in use
+            fonts = {(b["font"]["name"], int(b["font"]["size"])) for b in theme.values()
+                     if isinstance(b, dict) and isinstance(b.get("font"), dict)}
+            fd = manager.get_theme().get_font_dictionary()
+            manager.preload_fonts([
+                {"name": name, "point_size": size, "style": style, "antialiased": 1}
+                for name, size in sorted(fonts) for style in ("regular", "bold")
+                if not fd.check_font_preloaded(fd.create_font_id(size, name, style == "bold", False))
+            ])
             self._managers[mode] = manager
             self._backgrounds[mode] = pygame.Color(theme["defaults"]["colours"]["dark_bg"])
         return self._managers[mode]
@@ -454,6 +463,11 @@ class KioskUI:
     def translator(self) -> Translator:
         """The translator of the screen on show (its ``missing`` lists what the language lacked)."""
         return self._t
+
+    @property
+    def keyboard_state(self) -> tuple[str, str, bool]:
+        """The field the on-screen keyboard types into, its layout and whether shift is on."""
+        return self._built.keyboard_field, self._built.keyboard_layout, self._is_shifted
 
     def element_ids(self) -> list[str]:
         return sorted(self._built.by_id)

@@ -58,6 +58,25 @@ def _inline(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, entry_h: i
     return pygame.Rect(area.left, y, area.w, max(0, area.bottom - y))
 
 
+def _stacked(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns: int, entry_h: int,
+             gap: int) -> pygame.Rect:
+    """Compact rows, each label right above its field; returns the space left under them."""
+    m = b.m
+    label_h = round(34 * m.scale)
+    per_row = label_h + entry_h + gap
+    col_w = (area.w - (columns - 1) * m.gap * 2) // columns
+    for i, spec in enumerate(specs):
+        row, col = divmod(i, columns)
+        x, y = area.left + col * (col_w + m.gap * 2), area.top + row * per_row
+        words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
+        b.label(words, pygame.Rect(x, y, col_w, label_h), element_id=f"label:{spec.name}",
+                smaller="@field_label_small")
+        b.entry(spec.name, pygame.Rect(x, y + label_h, col_w, entry_h), initial=spec.initial,
+                is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
+    top = area.top + ((len(specs) + columns - 1) // columns) * per_row
+    return pygame.Rect(area.left, top, area.w, max(0, area.bottom - top))
+
+
 def active_spec(b: Builder, specs: list[FieldSpec]) -> FieldSpec:
     """The field the keyboard types into: the one last touched, else the first still empty."""
     for spec in specs:
@@ -83,7 +102,11 @@ def typing_area(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame
     if active.keyboard in keyboard.NUMERIC:
         pad_w = keyboard.numeric_width(m, active.keyboard)
         left = pygame.Rect(area.left, area.top, area.w - pad_w - m.gap * 2, area.h)
-        rest = field_grid(b, left, specs)
+        if len(specs) > 3:  # many fields: each label above its field, so long labels keep their room
+            rest = _stacked(b, left, specs, columns=1, entry_h=max(m.min_touch, round(56 * m.scale)),
+                            gap=keyboard.key_gap(m))
+        else:
+            rest = field_grid(b, left, specs)
         if has_live_hint(active.name):
             hint_h = round(112 * m.scale)  # up to three wrapped lines beside the pad
             _hint(b, active.name, pygame.Rect(rest.left, rest.top, rest.w, hint_h), is_wrapped=True)
@@ -100,8 +123,14 @@ def typing_area(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame
     row_gap = m.gap if len(specs) == 1 else gap
     board_h = min(len(rows) * round(66 * m.scale) + (len(rows) - 1) * gap,
                   area.h - len(specs) * (entry_h + row_gap) - hint_h - gap)
-    fields = pygame.Rect(area.left, area.top, area.w, area.h - board_h - hint_h - gap)
-    rest = _inline(b, fields, specs, entry_h=entry_h, gap=row_gap)
+    if len(specs) > 3:  # many fields: two columns, each label above its field, leave the keyboard its room
+        rows_n = (len(specs) + 1) // 2
+        board_h = min(len(rows) * round(66 * m.scale) + (len(rows) - 1) * gap,
+                      area.h - rows_n * (round(34 * m.scale) + entry_h + gap) - hint_h - gap)
+        rest = _stacked(b, area, specs, columns=2, entry_h=entry_h, gap=gap)
+    else:
+        fields = pygame.Rect(area.left, area.top, area.w, area.h - board_h - hint_h - gap)
+        rest = _inline(b, fields, specs, entry_h=entry_h, gap=row_gap)
     _hint(b, active.name, pygame.Rect(rest.left, rest.top, rest.w, hint_h))
     board = pygame.Rect(area.left, area.bottom - board_h, area.w, board_h)
     keyboard.place(b, board, field_name=active.name, layout=active.keyboard, is_shifted=b.is_shifted)
