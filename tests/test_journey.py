@@ -304,6 +304,10 @@ def test_language_changes_on_any_screen_without_losing_data():
     assert d.s.language == "de" and d.s.fields["mobile"] == "333" and d.s.email
     d.do(Intent.SET_LANGUAGE, "xx")
     assert d.s.language == "de"
+    d.do(Intent.LANGUAGES)  # the header's compact picker: a list, then a choice that closes it
+    assert d.s.overlay == "languages"
+    d.do(Intent.SET_LANGUAGE, "uk")
+    assert d.s.language == "uk" and d.s.overlay == "" and d.s.fields["mobile"] == "333"
 
 
 def test_help_calls_staff_from_any_screen():

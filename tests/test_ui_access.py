@@ -92,7 +92,8 @@ def test_wipe_after_keyboard_typing_leaves_nothing(ui):
 
 
 def test_dates_and_numbers_follow_the_language(ui):
-    for lang, birth in (("it", "12 mar 1985"), ("en", "Mar 12, 1985"), ("de", "12.03.1985"), ("fr", "12 mars 1985")):
+    for lang, birth in (("it", "12 mar 1985"), ("en", "Mar 12, 1985"), ("de", "12.03.1985"), ("fr", "12 mars 1985"),
+                        ("ro", "12 mar. 1985"), ("sq", "12 mar 1985"), ("uk", "12 бер. 1985\u202fр.")):
         show(ui, view_of(sample_session(Screen.REVIEW, lang)))
         values = [ui.element(i).text for i in ui.element_ids() if i.startswith("review:")]
         assert birth in values, (lang, values)

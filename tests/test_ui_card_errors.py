@@ -9,7 +9,7 @@ from kiosk.ui.i18n import Translator
 from test_ui_screens import ARTIFACTS, check_layout, sample_session, show, ui, view_of  # noqa: F401 - ui fixture
 
 CARD_ERRORS = ("card_unknown", "card_unreadable", "card_removed", "card_data_inconsistent", "card_certificate_invalid")
-CASES = [(error, lang) for lang in ("it", "en", "de", "fr", "sl") for error in CARD_ERRORS]
+CASES = [(error, lang) for lang in ("it", "en", "de", "fr", "sl", "ro", "sq", "uk") for error in CARD_ERRORS]
 
 
 @pytest.mark.parametrize(("error", "lang"), CASES, ids=[f"{l}-{e}" for e, l in CASES])

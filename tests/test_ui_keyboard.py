@@ -152,13 +152,27 @@ def test_language_switch_keeps_what_was_typed(ui):
     tap(ui, "field:surname")
     show(ui, s)
     type_keys(ui, s, ["key:R", "key:O", "key:S", "key:À"])
+    assert tap(ui, "languages") == [UserIntent(Intent.LANGUAGES)]
+    s.overlay = "languages"
+    show(ui, s)
     assert tap(ui, "lang:de") == [UserIntent(Intent.SET_LANGUAGE, "de")]
-    s.language = "de"
+    s.language, s.overlay = "de", ""
     show(ui, s)
     assert ui.element("field:surname").get_text() == "Rosà"
     assert ui.element("title").text == "Tippen Sie Ihre Daten"
     type_keys(ui, s, ["key:N"])  # still typing into the same field, now with German words around it
     assert s.fields["surname"] == "Rosàn"
+    for lang, title in (("uk", "Введіть свої дані"), ("ro", "Scrieți datele dumneavoastră"),
+                        ("sq", "Shkruani të dhënat tuaja")):
+        s.overlay = "languages"
+        show(ui, s)
+        assert tap(ui, f"lang:{lang}") == [UserIntent(Intent.SET_LANGUAGE, lang)]
+        s.language, s.overlay = lang, ""
+        show(ui, s)
+        assert ui.element("title").text == title
+        assert ui.element("field:surname").get_text() == s.fields["surname"]
+    type_keys(ui, s, ["key:I"])
+    assert s.fields["surname"] == "Rosàni"
 
 
 def test_document_details_typed_on_the_keyboard(ui):

@@ -130,7 +130,7 @@ def check_layout(ui: KioskUI, where: str) -> None:
             assert element.rect.bottom <= ui.size[1], f"{where}: text box {element.html_text[:40]!r} off screen"
 
 
-COMPLETE = ("it", "en", "de", "fr", "sl")
+COMPLETE = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
 SHOTS = [(screen, lang) for lang in COMPLETE for screen in Screen]
 
 
@@ -152,7 +152,7 @@ def test_every_screen_renders(ui, screen, lang):
 
 
 @pytest.mark.parametrize("lang", COMPLETE)
-@pytest.mark.parametrize("overlay", ["help", "cancel", "inactivity"])
+@pytest.mark.parametrize("overlay", ["help", "cancel", "inactivity", "languages"])
 def test_overlays(ui, overlay, lang):
     s = sample_session(Screen.EMAIL, lang)
     s.overlay, s.error = overlay, ""
@@ -161,8 +161,12 @@ def test_overlays(ui, overlay, lang):
     ui.screenshot(ARTIFACTS / lang / f"overlay_{overlay}.png")
     check_layout(ui, f"{lang}/overlay_{overlay}")
     assert not ui.translator.missing, f"{lang}/{overlay}: untranslated {sorted(ui.translator.missing)}"
-    wanted = {"help": "dismiss", "cancel": "confirm_cancel", "inactivity": "continue"}[overlay]
+    wanted = {"help": "dismiss", "cancel": "confirm_cancel", "inactivity": "continue", "languages": "lang:uk"}[overlay]
     assert wanted in ui.element_ids()
+    if overlay == "languages":  # every language by its own name; tapping one switches
+        assert {f"lang:{code}" for code in COMPLETE} <= set(ui.element_ids())
+        assert ui.element("lang:uk").text == "Українська"
+        assert click(ui, "lang:ro") == [UserIntent(Intent.SET_LANGUAGE, "ro")]
     if overlay == "inactivity":
         assert ui.element("countdown").text == "22"
         show(ui, view_of(s, now=NOW + timedelta(seconds=5)))  # updates in place
@@ -184,7 +188,7 @@ def test_large_text_and_high_contrast_fit(ui):
 def test_click_next_yields_next(ui):
     show(ui, view_of(sample_session(Screen.CHECKLIST, "it")))
     assert click(ui, "next") == [UserIntent(Intent.NEXT)]
-    assert click(ui, "lang:en") == [UserIntent(Intent.SET_LANGUAGE, "en")]
+    assert click(ui, "languages") == [UserIntent(Intent.LANGUAGES)]
     assert click(ui, "toggle:large_text") == [UserIntent(Intent.TOGGLE, None, "large_text")]
 
 

@@ -18,6 +18,7 @@ class Intent(StrEnum):
     HELP = "help"
     CONTINUE = "continue"  # "I'm still here" on the inactivity warning
     SET_LANGUAGE = "set_language"  # value: language code
+    LANGUAGES = "languages"  # opens the language list (the header's compact picker)
     SET_FIELD = "set_field"  # field, value
     CHOOSE = "choose"  # value: the option picked on this screen
     TOGGLE = "toggle"  # field: a boolean preference or consent

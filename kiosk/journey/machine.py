@@ -30,7 +30,7 @@ MIN_TRIES_TO_SEND = 2
 
 @dataclass(frozen=True)
 class JourneyRules:
-    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl")
+    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
     default_language: str = "it"
     inactivity_warning_s: float = 90.0
     inactivity_grace_s: float = 30.0  # at least 20 s to tap "continue"
@@ -97,6 +97,12 @@ class Journey:
         if intent is Intent.SET_LANGUAGE:
             if event.value in self.rules.languages:
                 s.language = event.value
+            if s.overlay == "languages":
+                s.overlay = ""
+            return []
+        if intent is Intent.LANGUAGES:
+            if not s.overlay:
+                s.overlay = "languages"
             return []
         if intent is Intent.TOGGLE and event.field in ("large_text", "high_contrast"):
             attr = "is_" + event.field

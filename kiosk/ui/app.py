@@ -256,7 +256,8 @@ class KioskUI:
             chrome.bottom_bar(b, view)
         self._built = b.out
         self._t = t
-        self._active_field = b.out.keyboard_field
+        if not s.overlay:  # an overlay (language list, help) leaves the field being typed in as it was
+            self._active_field = b.out.keyboard_field
         if not b.out.hint_message:
             for name in b.out.hints:
                 self._update_hint(name)

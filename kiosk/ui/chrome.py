@@ -10,7 +10,10 @@ from kiosk.journey.screens import STEPS, TOTAL_STEPS, Screen, can_cancel, can_go
 from kiosk.ui.builder import Builder, Column, intent, primary_rect
 from kiosk.ui.view import View
 
-LANGUAGES = ("it", "en", "de", "fr", "sl")
+LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "de": "Deutsch", "fr": "Français", "sl": "Slovenščina",
+                  "ro": "Română", "sq": "Shqip", "uk": "Українська"}
+PICKER_LABEL = "Lingua / Language"  # the same in every language: a citizen lost in a foreign one must find it
 
 
 def top_bar(b: Builder, view: View) -> None:
@@ -31,12 +34,11 @@ def top_bar(b: Builder, view: View) -> None:
     b.button("toggle:large_text", "A+", pygame.Rect(x, y, size, size), intent(Intent.TOGGLE, field_name="large_text"),
              kind="@chrome_on" if s.is_large_text else "@chrome")
     if s.screen is not Screen.WELCOME:  # the welcome screen shows the languages large
-        x -= m.gap
-        for lang in reversed(LANGUAGES):
-            x -= size
-            b.button(f"lang:{lang}", lang.upper(), pygame.Rect(x, y, size, size),
-                     intent(Intent.SET_LANGUAGE, lang), kind="@chrome_on" if s.language == lang else "@chrome")
-            x -= round(6 * m.scale)
+        # one compact picker rather than a row of codes: eight languages would not leave room for the step
+        label = f"{s.language.upper()} · {PICKER_LABEL}"
+        picker_w = round(330 * m.scale * min(m.text_factor, 1.25))
+        x -= m.gap + picker_w
+        b.button("languages", label, pygame.Rect(x, y, picker_w, size), intent(Intent.LANGUAGES), kind="@chrome")
     left = pygame.Rect(m.margin, 0, x - 2 * m.margin, m.bar_h)
     step = STEPS.get(s.screen)
     if step:

@@ -1,4 +1,4 @@
-"""Overlays shown above the journey: help, the cancel question, the inactivity warning."""
+"""Overlays shown above the journey: help, the cancel question, the inactivity warning, the language list."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, Column, intent
+from kiosk.ui.chrome import LANGUAGE_NAMES
 from kiosk.ui.view import View
 
 
@@ -25,7 +26,26 @@ def _frame(b: Builder, heading: str) -> tuple[pygame.Rect, Column]:
 
 
 def build(b: Builder, view: View) -> None:
-    {"help": _help, "cancel": _cancel, "inactivity": _inactivity}.get(view.session.overlay, _help)(b, view)
+    overlays = {"help": _help, "cancel": _cancel, "inactivity": _inactivity, "languages": _languages}
+    overlays.get(view.session.overlay, _help)(b, view)
+
+
+def _languages(b: Builder, view: View) -> None:
+    """Every language by its own name, two columns; tapping one switches and closes, nothing typed is lost."""
+    t, m = b.t, b.m
+    inner, col = _frame(b, t("Scegli la lingua:"))
+    items = list(LANGUAGE_NAMES.items())
+    rows = (len(items) + 1) // 2
+    w = (inner.w - m.gap * 2) // 2
+    grid = pygame.Rect(inner.left, col.y, inner.w, inner.bottom - m.button_h - m.gap - col.y)
+    h = min(m.button_h, (grid.h - (rows - 1) * m.gap) // rows)
+    for i, (lang, name) in enumerate(items):
+        rect = pygame.Rect(inner.left + (i % 2) * (w + m.gap * 2), grid.top + (i // 2) * (h + m.gap), w, h)
+        b.button(f"lang:{lang}", name, rect, intent(Intent.SET_LANGUAGE, lang),
+                 kind="@selected" if view.session.language == lang else "")
+    cw = round(360 * m.scale)
+    b.button("dismiss", t("Chiudi"), pygame.Rect(inner.centerx - cw // 2, inner.bottom - m.button_h, cw, m.button_h),
+             intent(Intent.DISMISS), kind="@primary")
 
 
 def _help(b: Builder, view: View) -> None:

@@ -6,10 +6,10 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.ui.builder import Builder, Column, intent, primary, primary_rect
+from kiosk.ui.chrome import LANGUAGE_NAMES
 from kiosk.ui.view import View
 
 TITLE = "Benvenuto! Attiva qui la tua identità digitale SPID"
-LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "de": "Deutsch", "fr": "Français", "sl": "Slovenščina"}
 
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
@@ -18,7 +18,7 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     col.add(lambda r: b.text(t("È gratis e ci vogliono circa 15 minuti. Ti guidiamo passo per passo. "
                                "Se hai bisogno, tocca «Aiuto» e arriva una persona del Comune."), r))
     col.add(lambda r: b.text(t("Scegli la lingua:"), r))
-    per_row = 3
+    per_row = 4
     w = (col.rect.w - (per_row - 1) * m.gap * 2) // per_row
     items = list(LANGUAGE_NAMES.items())
     for start in range(0, len(items), per_row):
