@@ -137,3 +137,42 @@ def test_the_demo_follows_the_acceptance_to_the_citizens_inbox(demo):
     data = open_token(token, summary["activation_first_half"] + second_half)
     assert data["spidAttributes"]["fiscalNumber"] == "TINIT-" + SAMPLE["codice fiscale"]
     assert data["info"]["requestId"] == summary["enrollment_id"]
+
+
+@pytest.mark.parametrize("screen, field, typed", [("email", "email", SAMPLE["email"]),
+                                                  ("mobile", "mobile", SAMPLE["mobile"])])
+def test_contact_screenshots_show_the_typed_text_with_its_hint(demo, tmp_path, screen, field, typed):
+    """The screenshot of the email/mobile screen shows the typed text, not an empty field under a ✓ hint."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from PIL import Image, ImageChops
+
+    from kiosk.journey.screens import Screen
+    from kiosk.ui.app import KioskUI
+    from kiosk.journey.session import Session
+    from tests.test_ui_screens import NOW, view_of, visible_text
+
+    _, out, _ = demo
+    shot = Image.open(next((out / "screens").glob(f"*-{screen}.png"))).convert("RGB")
+    references = {}
+    ui = KioskUI(size=shot.size, physical_mm=(217.0, 136.0))
+    ui.start()
+    try:
+        for name, text in (("filled", typed), ("empty", "")):
+            s = Session(screen=Screen(screen), language="it", history=[Screen.CHECKLIST], last_input_at=NOW,
+                        entered_at=NOW, fields={field: text} if text else {})
+            ui.render(view_of(s))
+            ui.draw(force=True)
+            references[name] = ui.screenshot(tmp_path / f"{name}.png")
+            if name == "filled":
+                box = ui.element_rect(f"field:{field}").union(ui.element_rect("hint"))
+                assert "corrett" in visible_text(ui.element("hint"))  # the reference says the value is right
+    finally:
+        ui.close()
+
+    def differing(path: Path) -> int:
+        ref = Image.open(path).convert("RGB").crop(tuple(box.topleft + box.bottomright))
+        diff = ImageChops.difference(shot.crop(tuple(box.topleft + box.bottomright)), ref).convert("L")
+        return sum(1 for v in diff.getdata() if v > 60)
+
+    to_filled, to_empty = differing(references["filled"]), differing(references["empty"])
+    assert to_filled < to_empty / 4, f"{screen}: the field and hint on the screenshot do not show {field} typed"
