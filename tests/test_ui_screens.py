@@ -82,7 +82,10 @@ def view_of(session: Session, **kw) -> View:
 
 @pytest.fixture(scope="module")
 def ui():
-    ui = KioskUI(size=(1280, 800))
+    # One UI for the whole module: its taps come at test speed, milliseconds apart, often on the same
+    # spot (lang:ro in every language), which the double-tap guard would rightly drop. test_ui_touch
+    # covers that guard.
+    ui = KioskUI(size=(1280, 800), double_tap_s=0.0)
     ui.start()
     yield ui
     ui.close()
