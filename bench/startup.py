@@ -17,53 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
-ENV.pop("DISPLAY", None)
-
-KIOSK_TO_WELCOME = """
-import os, sys
-from pathlib import Path
-from kiosk.runtime import prepare_environment
-prepare_environment()
-from kiosk.config import load_config
-from kiosk.app import KioskApp, build_shell
-from kiosk.devices import Hardware
-from kiosk import sealing
-data = Path(sys.argv[1])
-if not (data / "receiver.pub").exists():
-    sealing.generate_receiver_keys(data)
-config = load_config(None)
-hardware = Hardware.from_config(config)
-hardware.start()
-shell = build_shell(config, hardware, receiver_public_key=data / "receiver.pub")
-app = KioskApp.create(shell, config, headless=True)
-app.step([])  # the first turn: input handled, frame drawn: the welcome screen answers touches
-assert app.screen.value == "welcome"
-print("interactive", flush=True)
-"""
-
-BARE_PYGAME = """
-import pygame
-pygame.init()
-screen = pygame.display.set_mode((1280, 800))
-screen.fill((255, 255, 255))
-pygame.display.flip()
-pygame.event.get()
-print("interactive", flush=True)
-"""
-
-
-def time_to_line(code: str, *args: str, cwd: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=ENV, cwd=cwd, text=True)
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - start
-    proc.wait(timeout=60)
-    if line.strip() != "interactive":
-        raise SystemExit(f"child did not reach the welcome screen (exit {proc.returncode})")
-    return elapsed
+from welcome import ENV, startup_runs
 
 
 def demo_peak_rss_mb(work: Path) -> tuple[float, float]:
@@ -84,9 +38,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work)  # warm the OS file cache once
-        kiosk = sorted(time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work) for _ in range(args.runs))
-        bare = sorted(time_to_line(BARE_PYGAME, cwd=work) for _ in range(args.runs))
+        kiosk, bare = startup_runs(work, args.runs)
         rss_mb, demo_s = demo_peak_rss_mb(work)
     figures = {
         "startup_to_welcome_s_median": round(statistics.median(kiosk), 3),

@@ -19,63 +19,15 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
-ENV.pop("DISPLAY", None)
+from welcome import ENV, KIOSK_APP, ROOT, percentile, startup_runs, timed
+
 SIZE = (1280, 800)
 
-# The same child as bench/startup.py: config, hardware, shell, first frame of the welcome screen.
-KIOSK_TO_WELCOME = """
-import sys
-from pathlib import Path
-from kiosk.runtime import prepare_environment
-prepare_environment()
-from kiosk.config import load_config
-from kiosk.app import KioskApp, build_shell
-from kiosk.devices import Hardware
-from kiosk import sealing
-data = Path(sys.argv[1])
-if not (data / "receiver.pub").exists():
-    sealing.generate_receiver_keys(data)
-config = load_config(None)
-hardware = Hardware.from_config(config)
-hardware.start()
-shell = build_shell(config, hardware, receiver_public_key=data / "receiver.pub")
-app = KioskApp.create(shell, config, headless=True)
-app.step([])
-assert app.screen.value == "welcome"
-print("interactive", flush=True)
-"""
-
-BARE_PYGAME = """
-import pygame
-pygame.init()
-screen = pygame.display.set_mode((1280, 800))
-screen.fill((255, 255, 255))
-pygame.display.flip()
-pygame.event.get()
-print("interactive", flush=True)
-"""
-
 # The real interactive loop (run_forever) on the welcome screen, left alone: CPU seconds over the window.
-IDLE_LOOP = """
-import sys, threading, time
-from pathlib import Path
-from kiosk.runtime import prepare_environment
-prepare_environment()
+IDLE_LOOP = KIOSK_APP + """
+import threading, time
 import pygame
-from kiosk.config import load_config
-from kiosk.app import KioskApp, build_shell
-from kiosk.devices import Hardware
-from kiosk import sealing
-data, window = Path(sys.argv[1]), float(sys.argv[2])
-if not (data / "receiver.pub").exists():
-    sealing.generate_receiver_keys(data)
-config = load_config(None)
-hardware = Hardware.from_config(config)
-hardware.start()
-shell = build_shell(config, hardware, receiver_public_key=data / "receiver.pub")
-app = KioskApp.create(shell, config, headless=True)
+window = float(sys.argv[2])
 def watch():
     time.sleep(2.0)  # settle first
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -102,18 +54,6 @@ print(f"{time.process_time() - cpu0:.4f} {time.perf_counter() - wall0:.4f}", flu
 """
 
 
-def time_to_line(code: str, *args: str, cwd: Path) -> float:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=ENV, cwd=cwd, text=True)
-    line = proc.stdout.readline()
-    elapsed = time.perf_counter() - start
-    proc.wait(timeout=60)
-    if line.strip() != "interactive":
-        raise SystemExit(f"child did not reach the welcome screen (exit {proc.returncode})")
-    return elapsed
-
-
 def idle_cpu_percent(work: Path, window_s: float, *, code: str = IDLE_LOOP) -> float:
     args = [str(work / "keys"), str(window_s)] if code is IDLE_LOOP else [str(window_s)]
     out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
@@ -123,11 +63,6 @@ def idle_cpu_percent(work: Path, window_s: float, *, code: str = IDLE_LOOP) -> f
     except ValueError:
         raise SystemExit(f"idle loop failed: {out.stderr[-500:]}") from None
     return 100 * cpu / wall
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def frame_and_latency(frames: int) -> dict:
@@ -145,12 +80,12 @@ def frame_and_latency(frames: int) -> dict:
 
     pygame.init()
     bare = pygame.display.set_mode(SIZE)
-    floor = []
-    for i in range(frames):
-        t0 = time.perf_counter()
+
+    def bare_frame(i: int) -> None:
         bare.fill((i % 255, 255, 255))
         pygame.display.flip()
-        floor.append(time.perf_counter() - t0)
+
+    floor = timed(bare_frame, frames)
     pygame.quit()
 
     now = datetime.now()
@@ -160,11 +95,7 @@ def frame_and_latency(frames: int) -> dict:
     ui.render(View(session=session, now=now))
     ui.draw(force=True)
     elements = len(ui.elements())
-    times = []
-    for _ in range(frames):
-        t0 = time.perf_counter()
-        ui.draw(force=True)
-        times.append(time.perf_counter() - t0)
+    times = timed(lambda _: ui.draw(force=True), frames)
 
     latencies = []
     keys = [k for k in ui.element_ids() if k.startswith("key:") and len(k) == 5 and k[-1].isalpha()]
@@ -196,9 +127,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work)  # warm the OS file cache once
-        start = sorted(time_to_line(KIOSK_TO_WELCOME, str(work / "keys"), cwd=work) for _ in range(args.runs))
-        bare = sorted(time_to_line(BARE_PYGAME, cwd=work) for _ in range(args.runs))
+        start, bare = startup_runs(work, args.runs)
         idle = idle_cpu_percent(work, args.idle_s)
         idle_floor = idle_cpu_percent(work, args.idle_s, code=BARE_WAIT)
     drawn = frame_and_latency(args.frames)
