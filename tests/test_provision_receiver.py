@@ -26,6 +26,8 @@ from kiosk.receiver.provision.token import RegistrationAuthority
 from kiosk.receiver.provision.worker import ProvisioningSettings, ProvisioningWorker
 from kiosk.receiver.server import ReceiverServer
 from kiosk.receiver.storage import PacketNotFound, PacketPurged
+from kiosk.store import Store
+from sync_helpers import coordinator
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +83,13 @@ def test_the_running_receiver_follows_an_acceptance_through_to_the_email(tmp_pat
                 break
             time.sleep(0.1)
         by_reference = client.get(f"/v1/status/{status['reference']}").json()
+        with Store.open(tmp_path / "kiosk.db") as store:  # the kiosk's status check asks the same receiver
+            sync = coordinator(store, server.url, certs)
+            try:
+                looked_up = sync.lookup_status(status["reference"].lower())
+            finally:
+                sync.close()
+    assert looked_up == {"status": "email_sent", "reasons": []}
     assert status["status"] == "accepted" and status["stage"] == "email_sent"
     assert status["provisioned"] is True and status["email_sent"] is True
     assert by_reference["stage"] == "email_sent"

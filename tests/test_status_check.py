@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+import html
 from datetime import datetime
 
 import qrcode
@@ -111,5 +112,49 @@ def test_status_screen_shows_reason_and_next_step_in_the_language():
         assert "staff can explain" in words and "no_such_code" not in words  # an unknown code: plain words
         assert "enroll again" in words  # what to do next
         assert "again" in ui.element_ids()
+    finally:
+        ui.close()
+
+
+def test_status_screen_shows_every_stage_and_reason_in_every_language(tmp_path):
+    """Received, accepted, provisioned, email sent, activated (ticked in order) and every rejection reason
+    the receiver can give, in citizen words in each complete language, laid out without overflow."""
+    from kiosk.domain.outcome import REJECTION_REASONS
+    from kiosk.ui.screens.status_check import OUTCOMES, STAGES
+    from kiosk.ui.i18n import Translator
+    from tests.test_ui_screens import COMPLETE, check_layout, sample_session, show, view_of, visible_text
+
+    order = [name for name, _ in STAGES]
+    ui = KioskUI(size=(1280, 800))
+    ui.start()
+    try:
+        for lang in COMPLETE:
+            t = Translator(lang)
+            for status in order:
+                s = sample_session(Screen.STATUS_CHECK, lang)
+                s.status, s.error = status, ""
+                show(ui, view_of(s))
+                check_layout(ui, f"{lang}/status {status}")
+                assert not ui.translator.missing, f"{lang}/{status}: untranslated {sorted(ui.translator.missing)}"
+                words = visible_text(ui.element("status"))
+                meaning, next_step = OUTCOMES[status]
+                assert html.escape(t(meaning)) in words and html.escape(t(next_step)) in words
+                ticks = visible_text(ui.element("stages")).split("<br>")
+                assert [line.startswith("✓") for line in ticks] == [i <= order.index(status) for i in range(5)]
+                if lang == "en" and status == "email_sent":
+                    assert "second half of the code" in words and "30 days" in words
+                    ui.screenshot(tmp_path / "email_sent.png")
+            codes = list(REJECTION_REASONS)
+            for first in range(0, len(codes), 3):  # up to three reasons at once, as an operator gives them
+                s = sample_session(Screen.STATUS_CHECK, lang)
+                s.status, s.status_reasons, s.error = "rejected", tuple(codes[first:first + 3]), ""
+                s.is_large_text = lang in ("de", "uk")  # the longest words, large
+                show(ui, view_of(s))
+                check_layout(ui, f"{lang}/status rejected {s.status_reasons}")
+                assert not ui.translator.missing, f"{lang}/rejected: untranslated {sorted(ui.translator.missing)}"
+                words = html.unescape(visible_text(ui.element("status")))
+                for code in s.status_reasons:
+                    assert t(f"status_reason.{code}") in words and code not in words
+                assert "stages" not in ui.element_ids()
     finally:
         ui.close()

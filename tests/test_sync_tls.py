@@ -43,6 +43,8 @@ def test_delivers_over_mutual_tls_purges_and_follows_the_outcome(world):
         assert store.entry(ids[0]).status == "accepted"
         assert (store.entry(ids[1]).status, store.reasons(ids[1])) == ("rejected", ["face_mismatch"])
         assert sync.lookup_status(reference(ids[1])) == {"status": "rejected", "reasons": ["face_mismatch"]}
+        # no provisioning configured: accepted stays the furthest stage
+        assert sync.lookup_status(reference(ids[0])) == {"status": "accepted", "reasons": []}
         assert sync.lookup_status(reference(ids[2]).lower()) == {"status": "received", "reasons": []}
         assert sync.lookup_status("AAAA-BBBB-CCCC") == {"status": "unknown", "reasons": []}
     finally:

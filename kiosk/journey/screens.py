@@ -70,7 +70,7 @@ NO_INACTIVITY = {Screen.WELCOME, Screen.SEALING, Screen.OUT_OF_SERVICE}
 # Information pages, in the order the info screen lists them (the UI holds their words).
 INFO_PAGES = ("what", "levels", "services", "apps", "recover")
 # What a status lookup may answer; anything else from the network is shown as "unknown".
-STATUS_OUTCOMES = ("received", "accepted", "rejected", "activated", "unknown", "offline")
+STATUS_OUTCOMES = ("received", "accepted", "provisioned", "email_sent", "rejected", "activated", "unknown", "offline")
 
 
 def can_go_back(screen: Screen) -> bool:

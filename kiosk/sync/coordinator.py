@@ -52,6 +52,8 @@ MAX_RETRY_AFTER_S = 24 * 3600.0
 STATUS_POLL_S = 300.0  # how often a delivered enrollment's outcome is asked for
 LOCAL_STATUS = {"received": "delivered", "accepted": "accepted", "rejected": "rejected", "activated": "activated"}
 LOOKUP_STATUSES = ("received", "accepted", "rejected", "activated")
+# how far an accepted enrollment got at the receiver: the status check shows the furthest stage
+LOOKUP_STAGES = ("provisioned", "email_sent")
 
 
 class _Transient(Exception):
@@ -282,7 +284,9 @@ class SyncCoordinator:
         return response.json()
 
     def lookup_status(self, reference: str) -> dict:
-        """The status check: ``{"status": received|accepted|rejected|activated|unknown|offline, "reasons": [...]}``.
+        """The status check: ``{"status": received|accepted|provisioned|email_sent|rejected|activated|unknown|offline,
+        "reasons": [...]}``; an accepted enrollment answers the furthest stage the receiver reports
+        (``provisioned``: the identity exists at the IdP; ``email_sent``: the activation email left).
 
         ``unknown`` when the receiver has nothing under that reference (the kiosk adds
         ``"is_queued_here": True`` when its own outbox still holds it, waiting to be delivered);
@@ -304,7 +308,8 @@ class SyncCoordinator:
             body = None
         if not isinstance(body, dict) or body.get("status") not in LOOKUP_STATUSES:
             return {"status": "offline", "reasons": []}
-        return {"status": body["status"], "reasons": _reasons(body)}
+        status = body["stage"] if body["status"] == "accepted" and body.get("stage") in LOOKUP_STAGES else body["status"]
+        return {"status": status, "reasons": _reasons(body)}
 
     def _get_json(self, path: str):
         try:

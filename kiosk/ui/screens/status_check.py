@@ -18,7 +18,12 @@ OUTCOMES = {
     "received": ("La tua iscrizione è arrivata ed è in attesa di verifica.",
                  "Il gestore di identità la controlla entro 48 ore lavorative e ti scrive per email."),
     "accepted": ("La tua iscrizione è stata approvata.",
-                 "Controlla la tua email: c'è la seconda metà del codice per attivare SPID a casa."),
+                 "Ora il gestore crea la tua identità SPID, poi ti manda un'email con la seconda metà del codice."),
+    "provisioned": ("La tua identità SPID è stata creata presso il gestore.",
+                    "Tra poco ricevi un'email con la seconda metà del codice per attivare SPID."),
+    "email_sent": ("Ti abbiamo mandato l'email per attivare SPID.",
+                   "Nell'email c'è la seconda metà del codice; la prima è sulla ricevuta. Attiva SPID da casa entro "
+                   "30 giorni. Non la trovi? Guarda anche nella posta indesiderata."),
     "rejected": ("La tua iscrizione non è stata approvata.",
                  "Puoi rifare l'iscrizione qui, correggendo quello che è indicato. Se hai dubbi, tocca «Aiuto»."),
     "activated": ("La tua identità SPID è attiva.", "Puoi già entrare nei servizi online con SPID."),
@@ -27,6 +32,10 @@ OUTCOMES = {
     "offline": ("In questo momento non riusciamo a controllare.",
                 "Riprova più tardi, oppure chiedi al personale del Comune."),
 }
+# the way an enrollment goes, in order: the screen ticks the stages reached
+STAGES = (("received", "Iscrizione arrivata"), ("accepted", "Iscrizione approvata"),
+          ("provisioned", "Identità creata dal gestore"), ("email_sent", "Email di attivazione inviata"),
+          ("activated", "SPID attivo"))
 UNKNOWN_REASON = "Il motivo te lo spiega il personale del Comune."
 
 
@@ -43,11 +52,21 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     if s.status:
         meaning, next_step = OUTCOMES[s.status]
         col = Column(area, m.gap)
-        body = f"<b>{html.escape(t(meaning))}</b><br>"
+        body = f"<b>{html.escape(t(meaning))}</b>"
         for code in s.status_reasons if s.status == "rejected" else ():
-            body += f"•  {html.escape(reason_words(b, code))}<br>"
-        body += html.escape(t(next_step))
-        col.add(lambda r: b.text(body, r, kind="@card", is_html=True, element_id="status"))
+            body += f"<br>•  {html.escape(reason_words(b, code))}"
+        card = col.add(lambda r: b.text(f"{body}<br>{html.escape(t(next_step))}", r, kind="@card", is_html=True,
+                                        element_id="status"))
+        if card.rect.bottom > area.bottom and s.status_reasons:  # each reason says what to do: enough
+            card.kill()
+            col = Column(area, m.gap)
+            col.add(lambda r: b.text(body, r, kind="@card", is_html=True, element_id="status"))
+        reached = [name for name, _ in STAGES].index(s.status) if s.status in dict(STAGES) else -1
+        if reached >= 0:
+            done, todo = ("✓", "○") if b.has_check_mark else ("[X]", "[  ]")
+            lines = [f"{done if i <= reached else todo}  {html.escape(t(words))}"
+                     for i, (_, words) in enumerate(STAGES)]
+            col.add(lambda r: b.text("<br>".join(lines), r, kind="@body", is_html=True, element_id="stages"))
         primary(b, "again", t("Un altro numero"), intent(Intent.CHOOSE, "again"))
         return
     typing_area(b, area, [FieldSpec("status_reference", "Numero della pratica", "",
