@@ -107,3 +107,56 @@ def test_espeak_ng_really_speaks_each_utterance_to_wav(tmp_path):
                 assert w.getnframes() > w.getframerate() // 10  # at least a tenth of a second of speech
     finally:
         ui.close()
+
+
+def test_a_changed_hint_is_read_once_typing_pauses(logged):
+    """The live hint ("the @ is missing") is read when it changes, after a pause: not on every key, never twice
+    the same; its clock is the UI's own, so the test does not depend on how fast the machine is."""
+    ui, log = logged
+    clock = [100.0]
+    ui.clock = lambda: clock[0]
+    s = blank(Screen.EMAIL, "en")
+    show(ui, s)
+    hints = lambda: [text for _, text in log.said if text.startswith(("The @", "After the @", "Email address is"))]
+    type_keys(ui, s, ["key:m", "key:a"])
+    clock[0] += 0.5
+    type_keys(ui, s, ["key:r"])  # still typing: the pause starts again from this key
+    clock[0] += 0.6
+    show(ui, s)
+    assert hints() == [] and log.said[-1] == ("en", "r")
+    clock[0] += 0.5
+    show(ui, s)
+    assert hints() == ["The @ is missing, as in mario.rossi@gmail.com"]
+    assert ui.seconds_to_next_event() is None  # nothing left to say: the loop may sleep
+    type_keys(ui, s, ["key:i"])  # the same hint: not said again
+    clock[0] += 2
+    show(ui, s)
+    assert len(hints()) == 1
+    type_keys(ui, s, ["key:@"])
+    assert 0 < ui.seconds_to_next_event() <= 1.0  # the loop wakes for it
+    clock[0] += 2
+    show(ui, s)
+    type_keys(ui, s, ["key:gmail.com"])
+    clock[0] += 2
+    show(ui, s)
+    assert hints() == ["The @ is missing, as in mario.rossi@gmail.com", "After the @ tap your domain, such as gmail.com",
+                       "Email address is correct"]
+    assert all(language == "en" for language, _ in log.said)
+
+
+def test_code_hints_are_read_without_the_code_and_errors_on_the_hint_line_are_read(logged):
+    ui, log = logged
+    clock = [0.0]
+    ui.clock = lambda: clock[0]
+    s = blank(Screen.EMAIL_CODE, "en")
+    show(ui, s)
+    type_keys(ui, s, ["key:7", "key:3", "key:9", "key:1"])
+    clock[0] += 5
+    show(ui, s)
+    said = " ".join(text for _, text in log.said)
+    assert "The code has the right length" in said
+    assert "7391" not in said.replace(" ", "") and not any(text in "7391" for _, text in log.said)
+    s.error = "code_wrong"
+    show(ui, s)
+    from kiosk.ui.i18n import Translator
+    assert Translator("en").message("code_wrong") in log.said[-1][1]

@@ -50,6 +50,7 @@ FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the
 DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
+HINT_SPEECH_PAUSE_S = 1.0  # a changed hint is read once typing pauses this long: no chatter on every key
 
 
 class KioskUI:
@@ -87,6 +88,9 @@ class KioskUI:
         self.speech = speech  # spoken guidance (headphones); None: a silent kiosk
         self._spoken: tuple | None = None  # what the last reading of a screen was about
         self._is_dirty = True  # something changed since the last frame was drawn
+        self.clock = time.monotonic  # when a changed hint is due to be read (tests pass their own)
+        self._hint_due: tuple[float, str, str] | None = None  # (when, field, words) to read once typing pauses
+        self._hint_said: dict[str, str] = {}  # field -> the hint last read (or shown when the screen was read)
 
     @property
     def px_per_mm(self) -> float:
@@ -180,6 +184,7 @@ class KioskUI:
             self._session_ref = weakref.ref(s)
         elif key == self._key:
             self._update_dynamic(view)
+            self._say_hint_if_due()
             return
         if self._built.entries and self._screen is s.screen:
             self._saved_text.update({name: e.get_text() for name, e in self._built.entries.items()
@@ -187,6 +192,7 @@ class KioskUI:
         elif self._screen is not s.screen:
             self._saved_text = {}
             self._active_field, self._is_shifted = "", False
+            self._hint_due, self._hint_said = None, {}
         self._clear()
         self._mode = (s.is_large_text, s.is_high_contrast)
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
@@ -197,6 +203,23 @@ class KioskUI:
         if self.speech is not None and self.speech.is_enabled and about != self._spoken:
             self._spoken = about
             self.speech.read_screen(self._readable_parts(), s.language)
+        self._say_hint_if_due()
+
+    def _say_hint_if_due(self) -> None:
+        """Read the field's live hint once typing has paused, if it says something new."""
+        if self._hint_due is None or self.clock() < self._hint_due[0]:
+            return
+        _, name, words = self._hint_due
+        self._hint_due = None
+        if words and words != self._hint_said.get(name) and self.speech is not None:
+            self._hint_said[name] = words
+            self.speech.hint(words, self._t.language)
+
+    def seconds_to_next_event(self) -> float | None:
+        """How long the loop may sleep before the UI has something to do by itself (a hint to read)."""
+        if self._hint_due is None:
+            return None
+        return max(0.0, self._hint_due[0] - self.clock())
 
     def invalidate(self) -> None:
         """Rebuild (and read aloud) the screen at the next render, e.g. when headphones are plugged in."""
@@ -209,9 +232,13 @@ class KioskUI:
         parts, buttons = [], []
         for element in self._built.elements:
             name = ids.get(id(element), "")
-            if not element.alive() or element in self._built.keys or name in SPEECH_SKIP:
+            if not element.alive() or element in self._built.keys:
                 continue
             if name.startswith(("lang:", "toggle:large", "toggle:high")):
+                continue
+            if name == "hint" and self._built.hint_message:  # a typing screen's error is said with it
+                name = ""
+            elif name in SPEECH_SKIP:
                 continue
             if isinstance(element, UITextBox):
                 parts.append(plain(element.html_text))
@@ -260,9 +287,9 @@ class KioskUI:
             self._active_field = b.out.keyboard_field
         if not b.out.hint_message:
             for name in b.out.hints:
-                self._update_hint(name)
+                self._update_hint(name, is_typed=False)
 
-    def _update_hint(self, field_name: str) -> None:
+    def _update_hint(self, field_name: str, *, is_typed: bool = True) -> None:
         label, entry = self._built.hints.get(field_name), self._built.entries.get(field_name)
         if label is None or entry is None:
             return
@@ -271,6 +298,11 @@ class KioskUI:
             label.change_object_id(ObjectID(class_id="@hint", object_id="#hint"))
         msgid, is_ok = hint_for(field_name, entry.get_text())
         words = self._t(msgid) if msgid else ""
+        if is_typed and self.speech is not None and self.speech.is_enabled:
+            # read later, once typing pauses (each key moves the moment on); a hint never holds what was typed
+            self._hint_due = (self.clock() + HINT_SPEECH_PAUSE_S, field_name, words)
+        elif words and field_name not in self._hint_said:
+            self._hint_said[field_name] = words  # on show: not news; its changes are
         if words and is_ok:
             words = ("✓  " if self.font and self.font.has_check_mark else "OK  ") + words
         if isinstance(label, UITextBox):

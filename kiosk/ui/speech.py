@@ -1,4 +1,5 @@
-"""Spoken guidance through espeak-ng while headphones are plugged in: each screen, and each key pressed.
+"""Spoken guidance through espeak-ng while headphones are plugged in: each screen, each key pressed, and a
+field's live hint when it changes (once typing pauses).
 
 What is said is decided here, never by a backend: a screen is read from its title, texts and buttons
 (never from a text field), and a key on a secret field (a PIN, a one-time code) is only "key", never its
@@ -138,6 +139,11 @@ class Speech:
         if not self.is_enabled:
             return
         self.backend.speak(key_word if field_name in SECRET_FIELDS else label, language)
+
+    def hint(self, words: str, language: str) -> None:
+        """A field's live validation hint that changed (after what is being said, never cutting it)."""
+        if self.is_enabled and words:
+            self.backend.speak(words, language)
 
     def close(self) -> None:
         self.backend.close()
