@@ -19,8 +19,8 @@ from kiosk.store import Store
 
 log = logging.getLogger("kiosk.app")
 
-IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; ticks at least 4 times a second
-LIVE_WAIT_MS = 33  # on capture screens: live preview and guidance at up to 30 frames a second
+IDLE_WAIT_S = 2.0  # the longest the loop sleeps when no timer is due (a touch or a device wakes it at once)
+LIVE_WAIT_S = 0.033  # on capture screens: live preview and guidance at up to 30 frames a second
 
 
 def rules_from(config: Config) -> JourneyRules:
@@ -36,8 +36,9 @@ _WAKE_EVENT: list[int] = []  # allocated once per process: after pygame.quit() c
 # and would hand out pygame-gui's own event numbers (UI_BUTTON_PRESSED) to the next window
 
 
-def _waker():
-    """A thread-safe callable that wakes ``pygame.event.wait`` with an event the UI ignores."""
+def _waker(waiter=None):
+    """A thread-safe callable that wakes the loop's wait: ``pygame.event.wait`` with an event the UI
+    ignores, and the ``LoopWaiter``'s pipe when it sleeps in ``select()``."""
     import pygame
 
     if not _WAKE_EVENT:
@@ -49,6 +50,8 @@ def _waker():
             pygame.event.post(pygame.event.Event(kind))
         except pygame.error:  # the window is gone (shutting down): nobody to wake
             pass
+        if waiter is not None:
+            waiter.wake()
 
     return wake
 
@@ -107,6 +110,7 @@ class KioskApp:
     _drawn: Screen | None = None
     auto_capture_frames: int = 4  # config.camera.auto_capture_frames
     _live_guide: object = None  # kiosk.capture.live.LiveGuide, made on first use (OpenCV is heavy)
+    waiter: object = None  # kiosk.wait.LoopWaiter: how the loop sleeps
 
     @property
     def _guide(self):
@@ -128,8 +132,10 @@ class KioskApp:
                      speech=_speech(), rotation=d.rotation)
         ui.start()
         wire_speech(ui, shell.hw.panel)
-        app = cls(shell, ui, auto_capture_frames=config.camera.auto_capture_frames)
-        shell.events.wake = _waker()  # a card inserted, an effect done: the idle loop wakes at once
+        from kiosk.wait import LoopWaiter
+
+        app = cls(shell, ui, auto_capture_frames=config.camera.auto_capture_frames, waiter=LoopWaiter())
+        shell.events.wake = _waker(app.waiter)  # a card inserted, an effect done: the idle loop wakes at once
         app.render()
         return app
 
@@ -189,22 +195,38 @@ class KioskApp:
         self.shell.pump()
         self.render()
 
+    def wait_s(self, longest: float = IDLE_WAIT_S) -> float:
+        """How long the loop may sleep: until the next timer (inactivity warning, countdown second, a
+        hint to read aloud), at most ``longest``; a touch or a device report wakes it sooner."""
+        if self.screen in CAPTURE_SCREENS:
+            return LIVE_WAIT_S
+        due = [longest, self.shell.journey.seconds_to_next_tick(self.shell.clock()), self.ui.seconds_to_next_event()]
+        return max(0.0, min(d for d in due if d is not None))
+
+    def wait(self, longest: float = IDLE_WAIT_S) -> list:
+        """Sleep until something happens (or the next timer); the pygame events that arrived."""
+        if self.waiter is None:
+            from kiosk.wait import LoopWaiter
+
+            self.waiter = LoopWaiter()
+        return self.waiter.wait(self.wait_s(longest))
+
     def run_forever(self, *, before_step=None) -> None:
-        """The interactive loop: sleeps in SDL's event wait while nothing happens."""
+        """The interactive loop: sleeps (no CPU) while nothing happens."""
         import pygame
 
         while True:
             if before_step:
                 before_step(self.screen)
-            first = pygame.event.wait(LIVE_WAIT_MS if self.screen in CAPTURE_SCREENS else IDLE_WAIT_MS)
-            events = [first] if first.type != pygame.NOEVENT else []
-            events += pygame.event.get()
+            events = self.wait()
             if any(e.type == pygame.QUIT for e in events):
                 return
             self.step(events)
 
     def close(self) -> None:
         self.ui.close()
+        if self.waiter is not None:
+            self.waiter.close()
 
     @property
     def screen(self) -> Screen:

@@ -56,7 +56,7 @@ def supervise(app, *, config=None, notifier: Notifier | None = None) -> Supervis
     return supervisor
 
 
-IDLE_WAIT_MS = 250  # the loop sleeps in SDL's event wait; at least 4 turns a second keep the watchdog fed
+LONGEST_WAIT_S = 1.0  # the loop sleeps until a touch, a device or a timer; at least one turn a second feeds the watchdog
 
 
 def run_supervised(app, *, config=None, notifier: Notifier | None = None, sync=None) -> None:
@@ -74,9 +74,7 @@ def run_supervised(app, *, config=None, notifier: Notifier | None = None, sync=N
         appliance = Appliance(app, config, service=ServiceMode(shell=app.shell, config=config, sync=sync))
     try:
         while True:
-            first = pygame.event.wait(IDLE_WAIT_MS)
-            events = [first] if first.type != pygame.NOEVENT else []
-            events += pygame.event.get()
+            events = app.wait(LONGEST_WAIT_S)
             if any(e.type == pygame.QUIT for e in events):
                 return
             if appliance is not None:

@@ -482,6 +482,19 @@ class Journey:
         return self._wipe("not_eligible") if event.intent is Intent.FINISH else []
 
     # -- time -------------------------------------------------------------------------------------
+    def seconds_to_next_tick(self, now: datetime) -> float | None:
+        """How soon a tick can change something (a timeout, the countdown's next second); None: no timer runs.
+        The UI loop sleeps this long when nothing else happens."""
+        s, r = self.session, self.rules
+        if s.screen is Screen.THANK_YOU and s.entered_at:
+            return max(0.0, r.thank_you_s - (now - s.entered_at).total_seconds())
+        if s.screen in NO_INACTIVITY or s.is_busy or s.last_input_at is None:
+            return None
+        if s.overlay == "inactivity" and s.warning_started_at is not None:
+            left = r.inactivity_grace_s - (now - s.warning_started_at).total_seconds()
+            return max(0.0, min(left, left % 1.0 or 1.0))  # the countdown shows whole seconds
+        return max(0.0, r.inactivity_warning_s - (now - s.last_input_at).total_seconds())
+
     def _on_tick(self, now: datetime) -> list[fx.Effect]:
         s, r = self.session, self.rules
         if s.screen is Screen.THANK_YOU and s.entered_at and (now - s.entered_at).total_seconds() >= r.thank_you_s:

@@ -50,6 +50,7 @@ FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the
 DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
+CURSOR_BLINK_S = 0.4  # pygame-gui's text cursor blink: the loop wakes this often while a field is focused
 HINT_SPEECH_PAUSE_S = 1.0  # a changed hint is read once typing pauses this long: no chatter on every key
 
 
@@ -216,10 +217,13 @@ class KioskUI:
             self.speech.hint(words, self._t.language)
 
     def seconds_to_next_event(self) -> float | None:
-        """How long the loop may sleep before the UI has something to do by itself (a hint to read)."""
-        if self._hint_due is None:
-            return None
-        return max(0.0, self._hint_due[0] - self.clock())
+        """How long the loop may sleep before the UI has something to do by itself: a hint to read, the
+        cursor of the field being typed in to blink."""
+        due = [] if self._hint_due is None else [max(0.0, self._hint_due[0] - self.clock())]
+        focused = self.manager.get_focus_set() if self.surface is not None else None
+        if focused and any(isinstance(e, UITextEntryLine) for e in focused):
+            due.append(CURSOR_BLINK_S)
+        return min(due) if due else None
 
     def invalidate(self) -> None:
         """Rebuild (and read aloud) the screen at the next render, e.g. when headphones are plugged in."""
