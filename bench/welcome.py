@@ -16,6 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PYGAME_HIDE_SUPPORT_PROMPT": "1"}
 ENV.pop("DISPLAY", None)
+# As installed (pip byte-compiles the package): the warm-up run writes the bytecode cache the others read.
+ENV.pop("PYTHONDONTWRITEBYTECODE", None)
 
 # Config, hardware, shell and app, as `kiosk run` assembles them (argv[1]: a directory for the receiver key).
 KIOSK_APP = """

@@ -9,10 +9,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import email_validator
-import phonenumbers
-from codicefiscale import codicefiscale as _cf
-
 from kiosk.domain.citizen import Citizen, IdentityDocument, Sex
 from kiosk.errors import ValidationError
 
@@ -35,6 +31,8 @@ def normalise_codice_fiscale(raw: str) -> str:
     code = re.sub(r"\s+", "", raw or "").upper()
     if len(code) != 16:
         raise ValidationError("cf_length", "codice fiscale must be 16 characters")
+    from codicefiscale import codicefiscale as _cf  # heavy (its tables): imported when first needed
+
     if not _cf.is_valid(code):
         raise ValidationError("cf_invalid", "codice fiscale check character or format is wrong")
     return code
@@ -55,6 +53,8 @@ def check_codice_fiscale(
 ) -> str:
     """Validate a codice fiscale and cross-check it with names, and birth date and sex when known."""
     code = normalise_codice_fiscale(raw)
+    from codicefiscale import codicefiscale as _cf
+
     if _cf.encode_lastname(surname) != code[0:3]:
         raise ValidationError("cf_surname_mismatch", "codice fiscale does not match the surname")
     if _cf.encode_firstname(given_name) != code[3:6]:
@@ -93,6 +93,8 @@ def check_name(raw: str, *, code: str = "name_invalid") -> str:
 
 def check_email(raw: str) -> str:
     """Syntax only (no DNS: the kiosk may be offline); the address becomes the SPID username."""
+    import email_validator  # imported when first needed: the kiosk starts faster
+
     try:
         return email_validator.validate_email((raw or "").strip(), check_deliverability=False).normalized
     except email_validator.EmailNotValidError as exc:
@@ -101,6 +103,8 @@ def check_email(raw: str) -> str:
 
 def check_mobile(raw: str, *, default_region: str = "IT") -> str:
     """A mobile number in E.164; Italian numbers may be typed without +39."""
+    import phonenumbers
+
     try:
         number = phonenumbers.parse((raw or "").strip(), default_region)
     except phonenumbers.NumberParseException as exc:
