@@ -32,8 +32,9 @@ def rules_from(config: Config) -> JourneyRules:
     )
 
 
-_WAKE_EVENT: list[int] = []  # allocated once per process: after pygame.quit() custom_type() starts over
-# and would hand out pygame-gui's own event numbers (UI_BUTTON_PRESSED) to the next window
+# The wake event's type: a fixed number at the top of SDL's user range. custom_type() starts over after
+# pygame.quit() and would hand out pygame-gui's own numbers (UI_BUTTON_PRESSED) to a later window.
+WAKE_EVENT_OFFSET = 1
 
 
 def _waker(waiter=None):
@@ -41,9 +42,7 @@ def _waker(waiter=None):
     ignores, and the ``LoopWaiter``'s pipe when it sleeps in ``select()``."""
     import pygame
 
-    if not _WAKE_EVENT:
-        _WAKE_EVENT.append(pygame.event.custom_type())
-    kind = _WAKE_EVENT[0]
+    kind = pygame.NUMEVENTS - WAKE_EVENT_OFFSET
 
     def wake() -> None:
         try:

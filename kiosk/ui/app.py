@@ -451,14 +451,17 @@ class KioskUI:
         return [UserIntent(Intent.SET_FIELD, new, name)]
 
     def _intents_from(self, event: pygame.event.Event) -> list[UserIntent]:
+        element = getattr(event, "ui_element", None)  # another sender's event with the same number: not ours
+        if element is None:
+            return []
         if event.type == pygame_gui.UI_BUTTON_PRESSED:
-            key = self._built.keys.get(event.ui_element)
+            key = self._built.keys.get(element)
             if key is not None:
                 return self._key_pressed(key)
-            action = self._built.actions.get(event.ui_element)
+            action = self._built.actions.get(element)
             return [action] if action is not None else []
         names = {entry: name for name, entry in self._built.entries.items()}
-        name = names.get(event.ui_element)
+        name = names.get(element)
         if name is None:
             return []
         if event.type == pygame_gui.UI_TEXT_ENTRY_CHANGED:
