@@ -38,7 +38,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        kiosk, bare = startup_runs(work, args.runs)
+        cpu: dict[str, list[float]] = {}
+        kiosk, bare = startup_runs(work, args.runs, cpu)
         rss_mb, demo_s = demo_peak_rss_mb(work)
     figures = {
         "startup_to_welcome_s_median": round(statistics.median(kiosk), 3),
@@ -46,6 +47,8 @@ def main() -> None:
         "baseline_bare_pygame_s_median": round(statistics.median(bare), 3),
         "startup_ratio_to_baseline": round(statistics.median(kiosk) / statistics.median(bare), 2),
         "startup_target_s": 1.5,
+        "startup_cpu_s_median": round(statistics.median(cpu["kiosk"]), 3),
+        "baseline_cpu_s_median": round(statistics.median(cpu["bare"]), 3),
         "demo_peak_rss_mb": round(rss_mb, 1),
         "demo_wall_s": round(demo_s, 2),
         "runs": args.runs,
