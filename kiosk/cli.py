@@ -296,8 +296,9 @@ def cmd_receipts(args) -> int:
     with Store.open(config.db_path) as store:
         pending = store.pending_print()
         if args.receipts_command == "pending":
-            for enrollment_id, reference, _half in pending:
-                print(f"{enrollment_id}  reference {reference}  receipt not printed")
+            for receipt in pending:
+                print(f"{receipt.enrollment_id}  reference {receipt.reference}  language {receipt.language}  "
+                      "receipt not printed")
             if not pending:
                 print("every committed enrollment has its receipt")
             return 0

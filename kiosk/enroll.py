@@ -61,6 +61,6 @@ class Enroller:
         ref = reference(enrollment.enrollment_id)
         self.store.commit_packet(
             enrollment_id=enrollment.enrollment_id, reference=ref, packet=packet,
-            digest=hashlib.sha256(packet).hexdigest(), print_code=first_half(code),
+            digest=hashlib.sha256(packet).hexdigest(), print_code=first_half(code), print_language=draft.language,
         )
         return CommittedEnrollment(enrollment.enrollment_id, ref, first_half(code), len(packet))

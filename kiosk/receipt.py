@@ -9,8 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from kiosk import text_fonts
+
 CODE_PAGE = "CP858"  # set once: àèéìòù ÀÈÉÌÒÙ and €, never switched mid-line
 QR_PREFIX = "SPORTELLO:"
+TEXT_PX = 24  # a line drawn as a picture is as tall as the printer's Font A (12 x 24 dots)
+RTL_LANGUAGES = frozenset({"ar"})
 
 TEXTS: dict[str, dict[str, str]] = {
     "it": {
@@ -68,6 +72,61 @@ TEXTS: dict[str, dict[str, str]] = {
         "help": "Pomoč: vprašajte na okencu občine.",
         "status": "Stanje zahteve: skenirajte kodo QR na kiosku.",
     },
+    "ro": {
+        "title": "Cerere SPID înregistrată",
+        "date": "Data",
+        "reference": "Referință",
+        "code": "PRIMA JUMĂTATE A CODULUI DE ACTIVARE",
+        "next": "Veți primi a doua jumătate a codului prin e-mail, după verificarea cererii. "
+        "Codul este valabil 30 de zile: folosiți-l pentru a activa SPID de acasă.",
+        "keep": "Păstrați această chitanță și nu o arătați nimănui.",
+        "help": "Pentru ajutor: întrebați la ghișeul primăriei.",
+        "status": "Starea cererii: scanați codul QR la chioșc.",
+    },
+    "sq": {
+        "title": "Kërkesa SPID u regjistrua",
+        "date": "Data",
+        "reference": "Referenca",
+        "code": "GJYSMA E PARË E KODIT TË AKTIVIZIMIT",
+        "next": "Gjysmën e dytë të kodit do ta merrni me email, pasi të verifikohet kërkesa. "
+        "Kodi është i vlefshëm 30 ditë: përdoreni për të aktivizuar SPID nga shtëpia.",
+        "keep": "Ruajeni këtë dëftesë dhe mos ia tregoni askujt.",
+        "help": "Për ndihmë: pyesni në sportelin e bashkisë.",
+        "status": "Gjendja e kërkesës: skanoni kodin QR në kioskë.",
+    },
+    "uk": {
+        "title": "Запит SPID зареєстровано",
+        "date": "Дата",
+        "reference": "Номер запиту",
+        "code": "ПЕРША ПОЛОВИНА КОДУ АКТИВАЦІЇ",
+        "next": "Другу половину коду ви отримаєте електронною поштою після перевірки запиту. "
+        "Код дійсний 30 днів: використайте його, щоб активувати SPID удома.",
+        "keep": "Збережіть цю квитанцію і нікому її не показуйте.",
+        "help": "Допомога: зверніться до віконця муніципалітету.",
+        "status": "Стан запиту: відскануйте QR-код у кіоску.",
+    },
+    "ar": {
+        "title": "تم تسجيل طلب SPID",
+        "date": "التاريخ",
+        "reference": "المرجع",
+        "code": "النصف الأول من رمز التفعيل",
+        "next": "ستتلقى النصف الثاني من الرمز عبر البريد الإلكتروني بعد التحقق من طلبك. "
+        "الرمز صالح لمدة 30 يومًا: استخدمه لتفعيل SPID من المنزل.",
+        "keep": "احتفظ بهذا الإيصال ولا تُظهره لأحد.",
+        "help": "للمساعدة: اسأل في مكتب البلدية.",
+        "status": "حالة الطلب: امسح رمز QR في الكشك.",
+    },
+    "zh": {
+        "title": "SPID 申请已登记",
+        "date": "日期",
+        "reference": "编号",
+        "code": "激活码的前半部分",
+        "next": "申请审核通过后，您将通过电子邮件收到激活码的后半部分。"
+        "激活码有效期为 30 天：请用它在家中激活 SPID。",
+        "keep": "请妥善保管本收据，不要给任何人看。",
+        "help": "如需帮助：请询问市政厅服务台。",
+        "status": "申请状态：请在自助终端扫描二维码。",
+    },
 }
 
 
@@ -100,6 +159,51 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def fits_code_page(text: str) -> bool:
+    """The printer's own font can print ``text`` in CP858 (else it is printed as a picture)."""
+    try:
+        text.encode(CODE_PAGE)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def receipt_language(language: str) -> str:
+    """The language a receipt for ``language`` is printed in: its own, or Italian when it has none."""
+    base = language.replace("-", "_").split("_")[0].lower()
+    if base not in TEXTS:
+        return "it"
+    if not all(fits_code_page(v) for v in TEXTS[base].values()) and not text_fonts.can_draw(TEXTS[base].values()):
+        return "en"  # no installed font draws this script: a readable receipt beats one full of boxes
+    return base
+
+
+class _Layout:
+    """Writes each line as printer text when CP858 has every letter, else as a picture drawn with the
+    kiosk's fonts at the printer's dot width: the code page stays CP858 from start to end, and no letter
+    ever comes out as '?'."""
+
+    def __init__(self, printer, *, columns: int, width_px: int, is_rtl: bool) -> None:
+        self.p, self.columns, self.width_px, self.is_rtl = printer, columns, width_px, is_rtl
+
+    def write(self, text: str, *, align: str = "left", bold: bool = False, big: bool = False) -> None:
+        if fits_code_page(text):
+            self.p.set(align=align, bold=bold, double_height=big, double_width=big, normal_textsize=not big)
+            self.p.text(_wrap(text, self.columns // 2 if big else self.columns))
+            return
+        if self.is_rtl and align == "left":
+            align = "right"
+        picture = text_fonts.draw_paragraph(
+            text, width_px=self.width_px, size_px=TEXT_PX * (2 if big else 1), bold=bold, align=align,
+            is_rtl=self.is_rtl,
+        )
+        self.p.image(picture, impl="bitImageRaster")
+
+    def blank(self) -> None:
+        self.p.set(align="left", bold=False, normal_textsize=True)
+        self.p.text("\n")
+
+
 def build_receipt(
     *, kiosk_name: str, enrollment_id: str, reference: str, activation_first_half: str, language: str,
     printed_at: datetime, profile: str = "TM-T20II", logo: Path | None = None,
@@ -107,31 +211,32 @@ def build_receipt(
     """ESC/POS bytes of one whole receipt (the printer port sends them in one job)."""
     from escpos.printer import Dummy  # imported on first print: its profile data is large
 
-    t = TEXTS.get(language, TEXTS["it"])
+    from hardware.printer.port import profile_info
+
+    language = receipt_language(language)
+    t = TEXTS[language]
+    info = profile_info(profile)
     p = Dummy(profile=profile)
-    columns = int(p.profile.profile_data["fonts"]["0"]["columns"])
+    out = _Layout(p, columns=info.columns, width_px=info.width_px, is_rtl=language in RTL_LANGUAGES)
     p.hw("INIT")
     p.charcode(CODE_PAGE)
     if logo is not None:
-        p.image(_logo_image(logo, max_width=columns * 6), center=True)
-    p.set(align="center", bold=True, double_height=True, double_width=True)
-    p.text(_wrap(kiosk_name, columns // 2))
-    p.set(align="center", bold=True, normal_textsize=True)
-    p.text(_wrap(t["title"], columns))
-    p.set(align="center", bold=False, normal_textsize=True)
-    p.text(f"{t['date']}: {printed_at.strftime('%d/%m/%Y %H:%M')}\n\n")
+        p.image(_logo_image(logo, max_width=info.columns * 6), center=True)
+    out.write(kiosk_name, align="center", bold=True, big=True)
+    out.write(t["title"], align="center", bold=True)
+    out.write(f"{t['date']}: {printed_at.strftime('%d/%m/%Y %H:%M')}", align="center")
+    out.blank()
     p.qr(qr_content(enrollment_id), size=8, native=False, center=True)
-    p.set(align="center", bold=True, normal_textsize=True)
-    p.text(f"{t['reference']}: {reference}\n\n")
-    p.text(_wrap(t["code"], columns))
-    p.set(align="center", bold=True, double_height=True, double_width=True)
-    p.text(" ".join(activation_first_half) + "\n\n")
-    p.set(align="left", bold=False, normal_textsize=True)
-    p.text(_wrap(t["next"], columns))
-    p.text("\n")
-    p.text(_wrap(t["status"], columns))
-    p.text(_wrap(t["help"], columns))
-    p.set(align="center", bold=True, normal_textsize=True)
-    p.text("\n" + _wrap(t["keep"], columns))
+    out.write(f"{t['reference']}: {reference}", align="center", bold=True)
+    out.blank()
+    out.write(t["code"], align="center", bold=True)
+    out.write(" ".join(activation_first_half), align="center", bold=True, big=True)
+    out.blank()
+    out.write(t["next"])
+    out.blank()
+    out.write(t["status"])
+    out.write(t["help"])
+    out.blank()
+    out.write(t["keep"], align="center", bold=True)
     p.cut()
     return bytes(p.output)

@@ -469,9 +469,12 @@ class Shell:
     def reprint_pending(self) -> list[str]:
         """Print the receipts of enrollments committed before a crash; returns the ids printed."""
         printed = []
-        for enrollment_id, reference, first_half in self.store.pending_print():
-            if self.print_receipt(enrollment_id=enrollment_id, reference=reference, activation_first_half=first_half).is_printed:
-                printed.append(enrollment_id)
+        for pending in self.store.pending_print():  # each in the language its citizen chose
+            if self.print_receipt(
+                enrollment_id=pending.enrollment_id, reference=pending.reference,
+                activation_first_half=pending.activation_first_half, language=pending.language,
+            ).is_printed:
+                printed.append(pending.enrollment_id)
         return printed
 
     def _do_CallStaff(self, effect: fx.CallStaff):

@@ -2,9 +2,10 @@
 
 What is stored in clear is routing only (random enrollment id, reference, status, timestamps,
 attempt counts, error codes). The packet is sealed for the receiver; the kiosk cannot read it.
-The first half of the activation code is kept only until its receipt has printed, so that a crash
-between commit and print can be followed by a reprint (it is half a secret, not personal data,
-and it is erased as soon as the receipt exists).
+The first half of the activation code and the receipt's language are kept only until the receipt
+has printed, so that a crash between commit and print can be followed by a reprint in the citizen's
+language (half a secret and a language code, not personal data; both are erased as soon as the
+receipt exists).
 
 Durability: WAL with ``synchronous=FULL``; one transaction per enrollment (invariant 2).
 """
@@ -18,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -25,6 +27,7 @@ from sqlite_utils.migrations import Migrations
 from kiosk.errors import StoreError
 
 migrations = Migrations("sportello-kiosk")
+DEFAULT_RECEIPT_LANGUAGE = "it"
 
 
 @migrations()
@@ -56,6 +59,22 @@ def m001_outbox(db: sqlite_utils.Database) -> None:
 def m002_status_reasons(db: sqlite_utils.Database) -> None:
     db["outbox"].add_column("reasons", str)  # JSON list of the receiver's reason codes (non-personal)
     db["outbox"].add_column("status_checked_at", str)
+
+
+@migrations()
+def m003_receipt_language(db: sqlite_utils.Database) -> None:
+    # the language the citizen chose, kept (like the code half) only until the receipt has printed,
+    # so that a receipt reprinted after a crash comes out in it; rows from before this say NULL (Italian)
+    db["outbox"].add_column("print_pending_language", str)
+
+
+class PendingReceipt(NamedTuple):
+    """A committed enrollment whose receipt never printed: what a reprint needs, nothing personal."""
+
+    enrollment_id: str
+    reference: str
+    activation_first_half: str
+    language: str
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,8 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------------
     def commit_packet(
-        self, *, enrollment_id: str, reference: str, packet: bytes, digest: str, print_code: str
+        self, *, enrollment_id: str, reference: str, packet: bytes, digest: str, print_code: str,
+        print_language: str = DEFAULT_RECEIPT_LANGUAGE,
     ) -> None:
         """Durably queue a sealed packet. Once this returns, the receipt may be printed."""
         with self._writing("committing the enrollment") as db:
@@ -132,13 +152,15 @@ class Store:
                 {
                     "enrollment_id": enrollment_id, "reference": reference, "created_at": _now(),
                     "status": "queued", "packet": packet, "packet_digest": digest, "packet_size": len(packet),
-                    "attempts": 0, "print_pending_code": print_code,
+                    "attempts": 0, "print_pending_code": print_code, "print_pending_language": print_language,
                 }
             )
 
     def mark_printed(self, enrollment_id: str) -> None:
         with self._writing("recording the receipt") as db:
-            db["outbox"].update(enrollment_id, {"printed_at": _now(), "print_pending_code": None})
+            db["outbox"].update(enrollment_id, {
+                "printed_at": _now(), "print_pending_code": None, "print_pending_language": None,
+            })
 
     def mark_delivered(self, enrollment_id: str, *, status: str = "delivered") -> None:
         """The receiver acknowledged the packet: drop the sealed bytes, keep the routing row."""
@@ -195,13 +217,13 @@ class Store:
         row = self._read("SELECT packet FROM outbox WHERE enrollment_id = ?", [enrollment_id]).fetchone()
         return row[0] if row else None
 
-    def pending_print(self) -> list[tuple[str, str, str]]:
-        """(enrollment id, reference, first half) of committed enrollments whose receipt never printed."""
+    def pending_print(self) -> list[PendingReceipt]:
+        """Committed enrollments whose receipt never printed, with the language to print it in."""
         rows = self._read(
-            "SELECT enrollment_id, reference, print_pending_code FROM outbox "
+            "SELECT enrollment_id, reference, print_pending_code, print_pending_language FROM outbox "
             "WHERE printed_at IS NULL AND print_pending_code IS NOT NULL ORDER BY created_at"
         ).fetchall()
-        return [tuple(r) for r in rows]
+        return [PendingReceipt(r[0], r[1], r[2], r[3] or DEFAULT_RECEIPT_LANGUAGE) for r in rows]
 
     def due(self, *, now: str | None = None, limit: int = 50) -> list[str]:
         """Enrollment ids whose packet is waiting for delivery and whose backoff has elapsed."""

@@ -38,7 +38,7 @@ def run(lane: str, kiosk_id: str, receiver_pub: str, transport: dict, phase) -> 
     key = load_or_create_signing_key(lane_dir / "kiosk.key")
     recipient = load_recipient(Path(receiver_pub))
     sync = SyncCoordinator(store, transport=Transport(**transport))
-    for enrollment_id, _ref, _half in store.pending_print():  # after a crash: reprint first
+    for enrollment_id, *_ in store.pending_print():  # after a crash: reprint first
         phase.value = PHASES.index("printing")
         print_receipt(store, lane_dir, enrollment_id)
     while True:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -86,3 +88,49 @@ def sample_enrollment(*, language: str = "it", email: str = "giulia.bianchi@exam
 
 def sample_payload(**options) -> dict:
     return sample_enrollment(**options).to_payload()
+
+
+# -- fixtures of the tests that provision for real (import them into the test module) ---------------
+
+@pytest.fixture(scope="module")
+def scim_server(tmp_path_factory):
+    """A real scim2-server on 127.0.0.1, one per test module."""
+    from scim_fixtures import ScimServer
+
+    server = ScimServer(tmp_path_factory.mktemp("scim")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    """A real aiosmtpd server on 127.0.0.1 with STARTTLS, one per test."""
+    from smtp_fixtures import SmtpServer
+
+    server = SmtpServer(tmp_path / "smtp").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def ra(tmp_path_factory):
+    """(CA certificate, RA key path, RA certificate path) of a throw-away registration authority."""
+    return make_ca(tmp_path_factory.mktemp("ra"))
+
+
+def provisioning_settings(ra, smtp, scim_url: str = "", **changes):
+    """``ProvisioningSettings`` for the ``ra``, ``smtp`` and SCIM server fixtures (STARTTLS required)."""
+    from scim_fixtures import TOKEN
+
+    from kiosk.receiver.provision.mail import SmtpSettings
+    from kiosk.receiver.provision.token import RegistrationAuthority
+    from kiosk.receiver.provision.worker import ProvisioningSettings
+
+    _ca, key_path, cert_path = ra
+    authority = RegistrationAuthority.from_files(key_path, cert_path, issuer_code="c_h501", operator_reference="op-7")
+    smtp_settings = SmtpSettings(host="127.0.0.1", port=smtp.port, ca_file=str(smtp.cert_path), starttls="require",
+                                 timeout=5)
+    options = dict(authority=authority, smtp=smtp_settings, mail_from="spid@comune.example", town="Comune di Esempio",
+                   scim_url=scim_url, scim_token=TOKEN, scim_timeout=3)
+    options.update(changes)
+    return ProvisioningSettings(**options)

@@ -50,6 +50,7 @@ def tap(shell: Shell, intent: Intent, value=None, field: str = "") -> None:
 
 
 def walk_to_identification(shell: Shell) -> None:
+    """From wherever the journey is (a simulated card is inserted if it waits for one) to identification."""
     hw = shell.hw
     for _ in range(60):
         screen = shell.journey.session.screen

@@ -8,11 +8,9 @@ import pytest
 
 from hardware.card.pcsc import PcscCardReader
 from kiosk.journey.events import Intent
-from kiosk.journey.screens import CAPTURE_SCREENS, Screen
-from kiosk.demo_assets import SEQUENCE
-from journey_helpers import FIELDS
+from kiosk.journey.screens import Screen
 from pcsc_harness import VPCD_READER
-from shell_helpers import OPERATOR_PIN, make_shell, tap
+from shell_helpers import OPERATOR_PIN, make_shell, tap, walk_to_identification
 
 
 @pytest.fixture
@@ -52,26 +50,6 @@ def walk_to_insert_card(shell) -> None:
     raise AssertionError(f"stuck at {shell.journey.session.screen}")
 
 
-def walk_on_to_identification(shell) -> None:
-    for _ in range(60):
-        screen = shell.journey.session.screen
-        if screen is Screen.IDENTIFICATION:
-            return
-        if screen is Screen.DOCUMENT_TYPE:
-            tap(shell, Intent.CHOOSE, "idcard")
-        elif screen in CAPTURE_SCREENS:
-            shell.hw.camera.show(SEQUENCE[CAPTURE_SCREENS[screen]]())
-            tap(shell, Intent.CAPTURE)
-            tap(shell, Intent.NEXT)
-        else:
-            for name, value in FIELDS.items():
-                tap(shell, Intent.SET_FIELD, value, name)
-            if screen is Screen.CONSENTS:
-                tap(shell, Intent.TOGGLE, field="terms")
-            tap(shell, Intent.NEXT)
-    raise AssertionError(f"stuck at {shell.journey.session.screen}")
-
-
 def test_the_real_card_greets_the_citizen_and_the_pin_route_seals(shell, pcsc_stack):
     walk_to_insert_card(shell)
     insert_card(shell, pcsc_stack, "ts-cns")
@@ -80,7 +58,7 @@ def test_the_real_card_greets_the_citizen_and_the_pin_route_seals(shell, pcsc_st
     assert (s.citizen.codice_fiscale, s.citizen.given_name, s.citizen.surname) == ("BNCGLI85C52H501R", "GIULIA", "BIANCHI")
     assert s.citizen.source == "card" and s.has_card_certificate
     tap(shell, Intent.NEXT)
-    walk_on_to_identification(shell)
+    walk_to_identification(shell)
     tap(shell, Intent.CHOOSE, "pin")
     assert s.screen is Screen.PIN and s.pin_tries_left == 3, "the citizen sees the tries left before typing"
     tap(shell, Intent.SET_FIELD, "12345678", "pin")
@@ -93,7 +71,7 @@ def test_wrong_pins_count_down_and_the_last_try_is_never_sent(shell, pcsc_stack)
     walk_to_insert_card(shell)
     card = insert_card(shell, pcsc_stack, "ts-cns")
     tap(shell, Intent.NEXT)
-    walk_on_to_identification(shell)
+    walk_to_identification(shell)
     tap(shell, Intent.CHOOSE, "pin")
     s = shell.journey.session
     seen = [s.pin_tries_left]
@@ -130,7 +108,7 @@ def test_the_operator_logs_in_with_their_own_cns(shell, pcsc_stack):
     walk_to_insert_card(shell)
     insert_card(shell, pcsc_stack, "ts-cns")
     tap(shell, Intent.NEXT)
-    walk_on_to_identification(shell)
+    walk_to_identification(shell)
     tap(shell, Intent.CHOOSE, "operator")
     pcsc_stack.remove()
     pcsc_stack.insert("cns-operator")

@@ -1,8 +1,9 @@
-"""The python-escpos backends, the network one for real against a fake printer on 127.0.0.1."""
+"""The python-escpos backends: network and serial for real, against fake printers on 127.0.0.1 and on a
+pseudo-terminal; USB and CUPS (no device here) by their clear errors."""
 
 import pytest
 
-from fake_escpos import FakeEscposPrinter
+from fake_escpos import FakeEscposPrinter, FakeSerialPrinter
 from hardware import registry
 from hardware.errors import BackendOptionInvalid, CoverOpen, PaperOut, PrinterError, PrinterOffline
 from hardware.printer.escpos import CupsPrinter, NetworkPrinter, SerialPrinter, UsbPrinter
@@ -11,16 +12,29 @@ from kiosk.receipt import build_receipt
 from datetime import datetime
 
 
-@pytest.fixture
-def fake():
-    server = FakeEscposPrinter().start()
-    yield server
-    server.stop()
+@pytest.fixture(params=["network", "serial"])
+def connection(request):
+    """(backend, fake printer, backend options): python-escpos's ``Network`` against a fake on 127.0.0.1,
+    its ``Serial`` (pyserial) against a fake at the far end of a real pseudo-terminal."""
+    if request.param == "network":
+        fake = FakeEscposPrinter().start()
+        options = {"host": "127.0.0.1", "port": fake.port, "timeout": 0.3}
+    else:
+        fake = FakeSerialPrinter().start()
+        options = {"device": fake.device, "timeout": 1.0}
+    yield f"escpos-{request.param}", fake, options
+    fake.stop()
 
 
 @pytest.fixture
-def printer(fake):
-    with registry.create("printer", "escpos-network", host="127.0.0.1", port=fake.port, timeout=0.3) as device:
+def fake(connection):
+    return connection[1]
+
+
+@pytest.fixture
+def printer(connection):
+    backend, _fake, options = connection
+    with registry.create("printer", backend, **options) as device:
         yield device
 
 
@@ -87,9 +101,10 @@ def test_unplugged_printer_at_start_names_the_address():
         device.start()
 
 
-def test_a_printer_that_never_answers_at_start_is_offline(fake):
+def test_a_printer_that_never_answers_at_start_is_offline(connection):
+    backend, fake, options = connection
     fake.is_answering = False
-    device = NetworkPrinter(host="127.0.0.1", port=fake.port, timeout=0.3)
+    device = registry.create("printer", backend, **options)
     with pytest.raises(PrinterOffline, match="does not answer"):
         device.start()
 

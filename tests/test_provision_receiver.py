@@ -10,52 +10,22 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from provision_helpers import citizen_named, make_ca, unique_surname
+from provision_helpers import citizen_named, provisioning_settings, unique_surname
+from provision_helpers import ra, scim_server, smtp  # noqa: F401 - fixtures
 from receiver_helpers import TOKEN as OPERATOR_TOKEN
 from receiver_helpers import https_client, prepare, sealed, server_tls
-from scim_fixtures import TOKEN, ScimServer
-from smtp_fixtures import SmtpServer
+from scim_fixtures import TOKEN
 
 from kiosk.domain.sample import sample_enrollment
 from kiosk.receiver import inspect as receiver_inspect
 from kiosk.receiver.decisions import Decisions
 from kiosk.receiver.intake import Intake
-from kiosk.receiver.provision.mail import SmtpSettings
 from kiosk.receiver.provision.scim import ENROLLMENT_SCHEMA
-from kiosk.receiver.provision.token import RegistrationAuthority
-from kiosk.receiver.provision.worker import ProvisioningSettings, ProvisioningWorker
+from kiosk.receiver.provision.worker import ProvisioningWorker
 from kiosk.receiver.server import ReceiverServer
 from kiosk.receiver.storage import PacketNotFound, PacketPurged
 from kiosk.store import Store
 from sync_helpers import coordinator
-
-
-@pytest.fixture(scope="module")
-def scim_server(tmp_path_factory):
-    server = ScimServer(tmp_path_factory.mktemp("scim")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path / "smtp").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ra(tmp_path_factory):
-    return make_ca(tmp_path_factory.mktemp("ra"))
-
-
-def settings(ra, smtp, scim_url, **changes):
-    authority = RegistrationAuthority.from_files(ra[1], ra[2], issuer_code="c_h501", operator_reference="op-7")
-    options = dict(authority=authority, mail_from="spid@comune.example", town="Comune di Esempio",
-                   smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, ca_file=str(smtp.cert_path), timeout=5),
-                   scim_url=scim_url, scim_token=TOKEN, scim_timeout=3)
-    options.update(changes)
-    return ProvisioningSettings(**options)
 
 
 def new_citizen_enrollment():
@@ -67,7 +37,7 @@ def test_the_running_receiver_follows_an_acceptance_through_to_the_email(tmp_pat
     enrollment = new_citizen_enrollment()
     enrollment_id, packet = sealed(data_dir, key, enrollment)
     with ReceiverServer(data_dir, tls=server_tls(certs), operator_token=OPERATOR_TOKEN,
-                        provisioning=settings(ra, smtp, scim_server.url)) as server, \
+                        provisioning=provisioning_settings(ra, smtp, scim_server.url)) as server, \
             https_client(server, certs) as client:
         assert client.put(f"/v1/packets/{enrollment_id}", content=packet,
                           headers={"Content-Type": "application/octet-stream"}).status_code == 201
@@ -105,7 +75,7 @@ def test_a_citizen_who_already_has_an_identity_is_told_to_use_it(tmp_path, ra, s
         for enrollment in (first, second):
             intake.receive(*sealed(data_dir, key, enrollment))
             Decisions(intake.store).decide(enrollment.enrollment_id, "accept")
-    with ProvisioningWorker(data_dir, settings(ra, smtp, scim_server.url)) as worker:
+    with ProvisioningWorker(data_dir, provisioning_settings(ra, smtp, scim_server.url)) as worker:
         outcomes = worker.run_due()
         assert sorted(outcomes.values()) == ["cancelled", "done"]
         (later,) = [enrollment_id for enrollment_id, outcome in outcomes.items() if outcome == "cancelled"]
@@ -121,7 +91,7 @@ def test_rejected_sealed_data_is_deleted_after_the_retention(tmp_path, ra, smtp)
         intake.receive(enrollment_id, packet)
         Decisions(intake.store).decide(enrollment_id, "reject", reasons=["document_unreadable"])
     now = datetime.now(UTC)
-    with ProvisioningWorker(data_dir, settings(ra, smtp, "", rejected_retention=timedelta(days=30)),
+    with ProvisioningWorker(data_dir, provisioning_settings(ra, smtp, "", rejected_retention=timedelta(days=30)),
                             clock=lambda: now + timedelta(days=29)) as worker:
         assert worker.purge_rejected() == 0
         assert receiver_inspect.show(data_dir, enrollment_id)["enrollment_id"] == enrollment_id
@@ -183,7 +153,7 @@ def test_an_activated_identity_becomes_active_at_the_idp(tmp_path, ra, smtp, sci
         enrollment_id, packet = sealed(data_dir, key, new_citizen_enrollment())
         intake.receive(enrollment_id, packet)
         Decisions(intake.store).decide(enrollment_id, "accept")
-    with ProvisioningWorker(data_dir, settings(ra, smtp, scim_server.url)) as worker:
+    with ProvisioningWorker(data_dir, provisioning_settings(ra, smtp, scim_server.url)) as worker:
         assert worker.run_due() == {enrollment_id: "done"}
         (user,) = [u for u in scim_server.users() if u[ENROLLMENT_SCHEMA]["enrollmentId"] == enrollment_id]
         assert user["active"] is False, "inactive until the citizen completes the activation"

@@ -14,39 +14,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from provision_helpers import ACTIVATION_CODE, make_ca, sample_enrollment, unique_surname
-from scim_fixtures import TOKEN, ScimServer, free_port
-from smtp_fixtures import SmtpServer
+from provision_helpers import ACTIVATION_CODE, provisioning_settings, sample_enrollment, unique_surname
+from provision_helpers import ra, scim_server, smtp  # noqa: F401 - fixtures
+from scim_fixtures import TOKEN, free_port
 
 from kiosk import sealing
 from kiosk.errors import StoreError
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
-from kiosk.receiver.provision.mail import SmtpSettings
 from kiosk.receiver.provision.scim import ENROLLMENT_SCHEMA
-from kiosk.receiver.provision.token import RegistrationAuthority, open_token
-from kiosk.receiver.provision.worker import ProvisioningSettings, ProvisioningWorker
+from kiosk.receiver.provision.token import open_token
+from kiosk.receiver.provision.worker import ProvisioningWorker
 
 HERE = Path(__file__).parent
-
-
-@pytest.fixture(scope="module")
-def scim_server(tmp_path_factory):
-    server = ScimServer(tmp_path_factory.mktemp("scim")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path / "smtp").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def ra(tmp_path_factory):
-    return make_ca(tmp_path_factory.mktemp("ra"))
 
 
 @pytest.fixture
@@ -74,17 +54,6 @@ def receiver(tmp_path):
     return data, deliver
 
 
-def settings(ra, smtp, scim_url="", **changes) -> ProvisioningSettings:
-    ca, key_path, cert_path = ra
-    authority = RegistrationAuthority.from_files(key_path, cert_path, issuer_code="c_h501", operator_reference="op-7")
-    smtp_settings = SmtpSettings(host="127.0.0.1", port=smtp.port, ca_file=str(smtp.cert_path), starttls="require",
-                                 timeout=5)
-    options = dict(authority=authority, smtp=smtp_settings, mail_from="spid@comune.example", town="Comune di Esempio",
-                   scim_url=scim_url, scim_token=TOKEN, scim_timeout=3)
-    options.update(changes)
-    return ProvisioningSettings(**options)
-
-
 def users_for(server, enrollment_id):
     return [u for u in server.users() if u.get(ENROLLMENT_SCHEMA, {}).get("enrollmentId") == enrollment_id]
 
@@ -93,7 +62,7 @@ def test_accepted_enrollment_is_provisioned_tokened_and_emailed_once(receiver, r
     data, deliver = receiver
     enrollment_id = deliver(language="en", sample=True)
     tokens = {}
-    with ProvisioningWorker(data, settings(ra, smtp, scim_server.url),
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp, scim_server.url),
                             on_token=lambda eid, token: tokens.setdefault(eid, token)) as worker:
         assert worker.enqueue(enrollment_id) and not worker.enqueue(enrollment_id)
         assert worker.progress(enrollment_id)["stage"] == "accepted"
@@ -120,7 +89,7 @@ def test_accepted_enrollment_is_provisioned_tokened_and_emailed_once(receiver, r
 def test_without_scim_the_token_and_email_still_go(receiver, ra, smtp):
     data, deliver = receiver
     enrollment_id = deliver()
-    with ProvisioningWorker(data, settings(ra, smtp)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp)) as worker:
         worker.enqueue(enrollment_id)
         assert worker.run_due() == {enrollment_id: "done"}
         assert worker.progress(enrollment_id)["provisioned"] is False
@@ -131,7 +100,7 @@ def test_a_rejected_enrollment_is_never_provisioned(receiver, ra, smtp, scim_ser
     data, deliver = receiver
     rejected = deliver(status="rejected")
     later_rejected = deliver()
-    with ProvisioningWorker(data, settings(ra, smtp, scim_server.url)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp, scim_server.url)) as worker:
         with pytest.raises(StoreError):
             worker.enqueue(rejected)
         worker.enqueue(later_rejected)
@@ -148,11 +117,11 @@ def test_faults_wait_with_backoff_in_the_database_and_survive_a_restart(receiver
     enrollment_id = deliver()
     moment = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     down = f"http://127.0.0.1:{free_port()}/v2"
-    with ProvisioningWorker(data, settings(ra, smtp, down), clock=lambda: moment, rng=random.Random(1)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp, down), clock=lambda: moment, rng=random.Random(1)) as worker:
         worker.enqueue(enrollment_id)
         assert worker.run_due() == {enrollment_id: "network"}
         assert worker.run_due() == {}, "not due again before its backoff"
-    with ProvisioningWorker(data, settings(ra, smtp, scim_server.url), clock=lambda: moment) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp, scim_server.url), clock=lambda: moment) as worker:
         job = worker.jobs.get(enrollment_id)
         assert job.stage == "scim" and job.attempts == 1 and job.last_error == "network"
         wait = datetime.strptime(job.next_attempt_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) - moment
@@ -167,7 +136,7 @@ def test_a_refused_email_parks_the_job_until_an_operator_retries(receiver, ra, s
     data, deliver = receiver
     enrollment_id = deliver()
     smtp.mailbox.reply = "550 5.1.1 mailbox unavailable"
-    with ProvisioningWorker(data, settings(ra, smtp)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp)) as worker:
         worker.enqueue(enrollment_id)
         assert worker.run_due() == {enrollment_id: "failed"}
         job = worker.jobs.get(enrollment_id)
@@ -203,7 +172,7 @@ def _job(data, enrollment_id):
 def test_killed_before_the_smtp_server_accepted_it_resends_with_the_same_message_id(tmp_path, receiver, ra, smtp):
     data, deliver = receiver
     enrollment_id = deliver()
-    with ProvisioningWorker(data, settings(ra, smtp)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp)) as worker:
         worker.enqueue(enrollment_id)
     smtp.mailbox.stall_rcpt.set()  # the server holds the conversation before accepting anything
     process = _spawn(tmp_path, data, ra, smtp)
@@ -231,7 +200,7 @@ def test_killed_before_the_smtp_server_accepted_it_resends_with_the_same_message
 def test_kill_at_random_points_one_user_and_one_message_id(tmp_path, receiver, ra, smtp, scim_server):
     data, deliver = receiver
     ids = [deliver() for _ in range(3)]
-    with ProvisioningWorker(data, settings(ra, smtp)) as worker:
+    with ProvisioningWorker(data, provisioning_settings(ra, smtp)) as worker:
         for enrollment_id in ids:
             worker.enqueue(enrollment_id)
     rng = random.Random(7)

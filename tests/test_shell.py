@@ -164,4 +164,4 @@ def test_the_kiosk_cannot_read_what_it_sealed(shell):
 
 def test_store_reports_its_migrations(tmp_path):
     with Store.open(tmp_path / "k.db") as store:
-        assert store.applied_migrations() == ["m001_outbox", "m002_status_reasons"]
+        assert store.applied_migrations() == ["m001_outbox", "m002_status_reasons", "m003_receipt_language"]

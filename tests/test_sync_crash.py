@@ -85,7 +85,7 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
         for lane, _ in lanes:
             with Store.open(lane / "kiosk.db") as store:
                 assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-                for enrollment_id, _r, _h in store.pending_print():
+                for enrollment_id, *_ in store.pending_print():
                     crash_worker.print_receipt(store, lane, enrollment_id)
                 sync = SyncCoordinator(store, transport=Transport(**transport))
                 try:

@@ -108,9 +108,14 @@ class UsbPrinter(EscposPrinter):
 
 
 class SerialPrinter(EscposPrinter):
-    def __init__(self, *, device: str = "/dev/ttyUSB0", baudrate: int = 9600, profile: str = "TM-T20II") -> None:
+    """A printer on a serial line (pyserial). ``timeout``: how long a status query waits for a printer
+    that does not answer; one that answers is read as soon as its one-byte reply arrives."""
+
+    def __init__(
+        self, *, device: str = "/dev/ttyUSB0", baudrate: int = 9600, timeout: float = 1.0, profile: str = "TM-T20II",
+    ) -> None:
         super().__init__(profile=profile)
-        self.device_path, self.baudrate = device, baudrate
+        self.device_path, self.baudrate, self.timeout = device, baudrate, timeout
 
     @property
     def where(self) -> str:
@@ -121,7 +126,15 @@ class SerialPrinter(EscposPrinter):
 
         _require(Serial, "pyserial")
 
-        device = Serial(devfile=self.device_path, baudrate=self.baudrate, profile=self.profile)
+        class PromptSerial(Serial):
+            def _read(self) -> bytes:
+                # python-escpos asks pyserial for 16 bytes, so every status query (a one-byte reply)
+                # would wait the whole timeout: take the first byte, then whatever else has come
+                first = self.device.read(1)
+                return first + self.device.read(self.device.in_waiting) if first else first
+
+        device = PromptSerial(devfile=self.device_path, baudrate=self.baudrate, timeout=self.timeout,
+                              profile=self.profile)
         device.open()
         return device
 

@@ -8,8 +8,9 @@ turns an unknown one into a generic "please call staff" sentence.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
+
+from kiosk.catalogues import catalogue_languages, load_catalogue
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "kiosk"
@@ -18,16 +19,8 @@ FALLBACK_LANGUAGE = "en"
 GENERIC_ERROR = "generic_error"
 
 
-@lru_cache(maxsize=16)
 def _catalogue(language: str) -> dict[str, str]:
-    from babel.messages.pofile import read_po  # Babel is only needed once a catalogue is read
-
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
+    return load_catalogue(LOCALE_DIR, DOMAIN, language)
 
 
 def is_key(msgid: str) -> bool:
@@ -36,7 +29,7 @@ def is_key(msgid: str) -> bool:
 
 
 def available_languages() -> list[str]:
-    return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    return catalogue_languages(LOCALE_DIR, DOMAIN)
 
 
 class Translator:

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from functools import lru_cache
 from pathlib import Path
 
+from kiosk.catalogues import catalogue_languages, load_catalogue
 from kiosk.domain.activation import second_half
 from kiosk.domain.ids import reference as reference_of
 from kiosk.errors import KioskError
@@ -65,20 +65,12 @@ class SmtpSettings:
         return f"<SmtpSettings {self.host}:{self.port} starttls={self.starttls}>"
 
 
-@lru_cache(maxsize=16)
 def _catalogue(language: str) -> dict[str, str]:
-    from babel.messages.pofile import read_po
-
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not path.is_file():
-        return {}
-    with path.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    return {str(m.id): str(m.string) for m in catalog if m.id and isinstance(m.string, str) and m.string}
+    return load_catalogue(LOCALE_DIR, DOMAIN, language)
 
 
 def available_languages() -> list[str]:
-    return sorted(p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / f"{DOMAIN}.po").is_file())
+    return catalogue_languages(LOCALE_DIR, DOMAIN)
 
 
 def text(key: str, language: str, **values: str) -> str:
