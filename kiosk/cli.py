@@ -507,8 +507,10 @@ def build_parser() -> argparse.ArgumentParser:
                               description="After a crash between commit and print, list or reprint those receipts.")
     receipts.set_defaults(func=cmd_receipts)
     resub = receipts.add_subparsers(dest="receipts_command", required=True, metavar="SUBCOMMAND")
-    resub.add_parser("pending", help="list receipts not printed", description="List receipts not printed.")
-    resub.add_parser("reprint", help="print them now", description="Print every pending receipt now.")
+    resub.add_parser("pending", help="list receipts not printed",
+                     description="List receipts not printed, with the language each will be reprinted in.")
+    resub.add_parser("reprint", help="print them now",
+                     description="Print every pending receipt now, each in the language its citizen chose.")
 
     printer = sub.add_parser("printer", help="service the receipt printer",
                              description="Technician commands for the receipt printer.")

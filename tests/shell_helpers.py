@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from hardware.card.simcard import SimCard
@@ -18,6 +20,18 @@ from kiosk.store import Store
 from journey_helpers import FIELDS
 
 OPERATOR_PIN = "87654321"
+
+
+@contextmanager
+def running_shell(tmp: Path, **options) -> Iterator[Shell]:
+    """``make_shell`` that closes the shell, its devices and its store on the way out."""
+    shell = make_shell(tmp, **options)
+    try:
+        yield shell
+    finally:
+        shell.close()
+        shell.hw.close()
+        shell.store.close()
 
 
 def make_shell(tmp: Path, *, card_reader=None) -> Shell:

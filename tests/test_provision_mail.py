@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 from provision_helpers import ACTIVATION_CODE, sample_payload
+from provision_helpers import smtp  # noqa: F401 - fixture
 from smtp_fixtures import SmtpServer
 
 from kiosk.receiver.provision.mail import (
@@ -74,13 +75,6 @@ def test_the_token_is_attached_and_html_is_escaped():
     rich = message.get_body(("html",)).get_content()
     assert "<script>" not in rich and "&lt;Script&gt;" in rich and "A &amp; B" in rich
     assert not list(message.iter_attachments())
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    server = SmtpServer(tmp_path).start()
-    yield server
-    server.stop()
 
 
 def test_delivered_over_starttls(smtp):

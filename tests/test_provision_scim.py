@@ -6,6 +6,7 @@ import json
 
 import pytest
 from provision_helpers import sample_payload
+from provision_helpers import scim_server  # noqa: F401 - fixture
 from scim_fixtures import TOKEN, FaultProxy, ScimServer
 
 from kiosk.receiver.provision.scim import (
@@ -15,13 +16,6 @@ from kiosk.receiver.provision.scim import (
     ScimProvisioner,
     ScimRefused,
 )
-
-
-@pytest.fixture(scope="module")
-def scim_server(tmp_path_factory):
-    server = ScimServer(tmp_path_factory.mktemp("scim")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from kiosk.receipt import CODE_PAGE, TEXTS, build_receipt, qr_content, receipt_l
 from kiosk.store import m001_outbox, m002_status_reasons
 from kiosk.ui.i18n import available_languages
 
-from shell_helpers import make_shell
+from shell_helpers import running_shell
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "var" / "test-artifacts" / "receipts"
@@ -162,9 +162,11 @@ def test_killed_before_printing_the_reprint_is_in_the_citizens_language(tmp_path
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "SDL_VIDEODRIVER": "dummy"},
     )
     assert child.returncode == -signal.SIGKILL, child.stderr
+    listed = subprocess.run([sys.executable, "-m", "kiosk", "receipts", "pending"], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "SPORTELLO_KIOSK__DATA_DIR": str(tmp_path / "var")})
+    assert listed.returncode == 0 and f"language {language}" in listed.stdout, listed.stdout + listed.stderr
 
-    shell = make_shell(tmp_path)
-    try:
+    with running_shell(tmp_path) as shell:
         (pending,) = shell.store.pending_print()
         assert pending.language == language
         shell.clock = lambda: PRINTED_AT
@@ -180,10 +182,6 @@ def test_killed_before_printing_the_reprint_is_in_the_citizens_language(tmp_path
         with sqlite3.connect(shell.store.path) as conn:
             row = conn.execute("SELECT print_pending_code, print_pending_language FROM outbox").fetchone()
         assert row == (None, None), "nothing of the receipt stays once it has printed"
-    finally:
-        shell.close()
-        shell.hw.close()
-        shell.store.close()
 
 
 def test_a_receipt_pending_in_an_older_database_is_migrated_and_reprinted_in_italian(tmp_path):
@@ -199,16 +197,11 @@ def test_a_receipt_pending_in_an_older_database_is_migrated_and_reprinted_in_ita
                          "attempts": 0, "print_pending_code": "Ab3xK9"})
     db.close()
 
-    shell = make_shell(tmp_path)
-    try:
+    with running_shell(tmp_path) as shell:
         assert "m003_receipt_language" in shell.store.applied_migrations()
         (pending,) = shell.store.pending_print()
         assert (pending.enrollment_id, pending.language) == (ENROLLMENT_ID, "it")
         shell.clock = lambda: PRINTED_AT
         assert shell.reprint_pending() == [ENROLLMENT_ID]
         assert shell.hw.printer.receipts == [a_receipt("it")]
-    finally:
-        shell.close()
-        shell.hw.close()
-        shell.store.close()
 

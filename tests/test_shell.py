@@ -12,16 +12,13 @@ from kiosk.journey.events import Intent
 from kiosk.journey.screens import Screen
 from kiosk.store import Store
 
-from shell_helpers import OPERATOR_PIN, identify_by_operator, make_shell, tap, walk_to_identification
+from shell_helpers import OPERATOR_PIN, identify_by_operator, make_shell, running_shell, tap, walk_to_identification
 
 
 @pytest.fixture
 def shell(tmp_path):
-    shell = make_shell(tmp_path)
-    yield shell
-    shell.close()
-    shell.hw.close()
-    shell.store.close()
+    with running_shell(tmp_path) as shell:
+        yield shell
 
 
 def _rows(db_path) -> list[tuple]:
