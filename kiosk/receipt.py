@@ -2,6 +2,10 @@
 
 Nothing personal is printed (receipts get lost): the town hall, the time, the enrollment reference
 as text and QR, the first half of the activation code, and what happens next.
+
+Every language the kiosk speaks has its receipt. The code page is CP858, set once: a line it can
+hold is printer text; a line it cannot (Romanian ș ț, Slovene č ž, Cyrillic, Arabic, Chinese) is a
+picture drawn with the kiosk's fonts at the printer's dot width, so no letter ever prints as '?'.
 """
 
 from __future__ import annotations

@@ -31,12 +31,14 @@ _MISSING = "\U0010fffd"  # a private-use code point no font draws: its picture i
 _RTL_SCRIPTS = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
 
 
-def _installed() -> list[tuple[str, str]]:
+@functools.cache
+def _installed() -> tuple[tuple[str, str], ...]:
+    """(regular, bold) of the candidate fonts installed, in order; looked up once."""
     found = []
     for regular, bold in DEJAVU_CANDIDATES + FALLBACK_CANDIDATES:
         if Path(regular).is_file():
             found.append((regular, bold if Path(bold).is_file() else regular))
-    return found
+    return tuple(found)
 
 
 def has_layout_engine() -> bool:
