@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/ui.py [--runs N] [--frames N] [--idle-s S]
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import statistics
@@ -112,6 +113,18 @@ def frame_and_latency(frames: int) -> dict:
     ui.render(View(session=session, now=now))
     ui.draw(force=True)
     elements = len(ui.elements())
+    gc.collect()
+    gc.freeze()  # as KioskApp.wait does at the first idle moment after start-up
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def collector(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        elif started:
+            pauses.append(time.perf_counter() - started[0])
+
+    gc.callbacks.append(collector)
     times = timed(lambda _: ui.draw(force=True), frames)
 
     latencies = []
@@ -133,7 +146,8 @@ def frame_and_latency(frames: int) -> dict:
         if not intents:
             raise SystemExit(f"tap on {key} typed nothing")
     ui.close()
-    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies}
+    gc.callbacks.remove(collector)
+    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses}
 
 
 def main() -> None:
@@ -176,6 +190,8 @@ def main() -> None:
         "input_to_frame_ms_median": round(lat_median, 2),
         "input_to_frame_ms_p99": round(lat_p99, 2),
         "input_to_frame_target_ms": round(1000 / 60, 1),
+        "gc_pauses": len(drawn["gc"]),
+        "gc_pause_ms_max": round(max(drawn["gc"], default=0.0) * ms, 2),
     }
     print(f"start to interactive welcome: median {figures['startup_to_welcome_s_median']} s (target <= 1.5 s); "
           f"bare pygame {figures['startup_baseline_bare_pygame_s_median']} s; CPU {figures['startup_cpu_s_median']} s "
@@ -185,6 +201,8 @@ def main() -> None:
     print(f"idle CPU over {args.idle_s:g} s: {idle:.2f} % (target <= 1 %); a bare pygame window in SDL's event "
           f"wait: {idle_sdl_wait:.2f} % (SDL {ENV['SDL_VIDEODRIVER']} driver); a bare window sleeping: {idle_floor:.2f} %")
     print(f"tap to updated frame: median {lat_median:.2f} ms, p99 {lat_p99:.2f} ms (target <= 16.7 ms)")
+    print(f"garbage collections while drawing and tapping: {len(drawn['gc'])}, longest "
+          f"{figures['gc_pause_ms_max']} ms (start-up objects frozen out of the collector)")
     print(json.dumps(figures))
 
 

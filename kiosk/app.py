@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from dataclasses import dataclass
@@ -110,6 +111,7 @@ class KioskApp:
     auto_capture_frames: int = 4  # config.camera.auto_capture_frames
     _live_guide: object = None  # kiosk.capture.live.LiveGuide, made on first use (OpenCV is heavy)
     waiter: object = None  # kiosk.wait.LoopWaiter: how the loop sleeps
+    _is_gc_frozen: bool = False
 
     @property
     def _guide(self):
@@ -208,6 +210,12 @@ class KioskApp:
             from kiosk.wait import LoopWaiter
 
             self.waiter = LoopWaiter()
+        if not self._is_gc_frozen:
+            # the first idle moment after start-up: what start-up made (modules, fonts, themes, the hardware)
+            # lives as long as the process, so the collector stops scanning it: shorter pauses mid-frame
+            self._is_gc_frozen = True
+            gc.collect()
+            gc.freeze()
         return self.waiter.wait(self.wait_s(longest))
 
     def run_forever(self, *, before_step=None) -> None:
