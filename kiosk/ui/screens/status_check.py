@@ -47,6 +47,22 @@ def reason_words(b: Builder, code: str) -> str:
     return b.t.find(f"status_reason.{code}") or b.t(UNKNOWN_REASON)
 
 
+def stages_fitting(b: Builder, area: pygame.Rect, top: int, lines: list[str], reached: str) -> None:
+    """The stages under the card: in one column, else two side by side (large text), else only the stage
+    reached, else none (the card above already says it): never over the buttons."""
+    half_w = (area.w - b.m.gap) // 2
+    for columns in ([lines], [lines[:3], lines[3:]], [[reached]]):
+        width = area.w if len(columns) == 1 else half_w
+        boxes = [b.text("<br>".join(part), pygame.Rect(area.left + i * (half_w + b.m.gap), top, width, -1),
+                        kind="@body", is_html=True, element_id="stages" if i == 0 else "stages_more")
+                 for i, part in enumerate(columns)]
+        if all(box.rect.bottom <= area.bottom for box in boxes):
+            return
+        for box in boxes:
+            box.kill()
+            b.out.by_id.pop("stages" if box is boxes[0] else "stages_more", None)
+
+
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     s, t, m = view.session, b.t, b.m
     if s.status:
@@ -66,7 +82,8 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
             done, todo = ("✓", "○") if b.has_check_mark else ("[X]", "[  ]")
             lines = [f"{done if i <= reached else todo}  {html.escape(t(words))}"
                      for i, (_, words) in enumerate(STAGES)]
-            col.add(lambda r: b.text("<br>".join(lines), r, kind="@body", is_html=True, element_id="stages"))
+            stages_fitting(b, area, col.y, lines, f"{done}  {html.escape(t(STAGES[reached][1]))}  "
+                                                  f"({reached + 1}/{len(STAGES)})")
         primary(b, "again", t("Un altro numero"), intent(Intent.CHOOSE, "again"))
         return
     typing_area(b, area, [FieldSpec("status_reference", "Numero della pratica", "",
