@@ -27,6 +27,7 @@ def logged():
     speech = Speech(SpeechLog())
     speech.is_enabled = True
     ui = KioskUI(size=(1280, 800), speech=speech)
+    ui.clock = lambda: 0.0  # the hint's pause never elapses unless a test moves this clock: no timing
     ui.start()
     yield ui, speech.backend
     ui.close()
