@@ -152,6 +152,7 @@ class KioskApp:
         return View(
             session=s, now=self.shell.clock(), kiosk_name=self.shell.kiosk_name,
             is_pin_route_offered=self.shell.journey.is_pin_route_offered(), camera_frame=frame,
+            is_operator_route_offered=self.shell.journey.rules.is_operator_route_enabled,
             capture_guidance=guidance,
             inactivity_grace_s=self.shell.journey.rules.inactivity_grace_s,
             receipt_qr=qr_content(s.enrollment_id) if s.enrollment_id else "",

@@ -51,6 +51,7 @@ class Enroller:
             enrollment_id=new_enrollment_id(), kiosk_id=self.kiosk_id, created_at=now, language=draft.language,
             citizen=draft.citizen, document=draft.document, contact=draft.contact, consents=draft.consents,
             captures=draft.captures, identification=draft.identification, activation_code=code,
+            mrz_overrides=draft.mrz_overrides,
         )
         plaintext = json.dumps(enrollment.to_payload(), ensure_ascii=False, separators=(",", ":")).encode()
         packet = sealing.seal(

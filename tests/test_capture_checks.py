@@ -124,3 +124,52 @@ def test_auto_capture_of_a_face():
     guide = AutoCapture("face")
     frame = synth.face_scene(2, size=PREVIEW)
     assert [guide.update(frame) for _ in range(4)] == [False, False, False, True]
+
+
+# -- searching again only when the picture changed (live frames) ---------------------------------
+
+
+def camera_noise(frame: np.ndarray, seed: int) -> np.ndarray:
+    """The same scene as the camera sends it again: fresh sensor noise."""
+    noise = np.random.default_rng(seed).normal(0, 2.5, frame.shape)
+    return np.clip(frame + noise, 0, 255).astype(np.uint8)
+
+
+def test_the_outline_is_searched_again_only_when_the_document_moves():
+    tracker = checks.OutlineTracker()
+    still_frames = [camera_noise(scene().image, i) for i in range(5)]
+    for frame in still_frames:
+        tracked, fresh = checks.check_document(frame, tracker=tracker), checks.check_document(frame)
+        assert tracked.guidance == fresh.guidance == checks.OK
+        assert corner_error(tracked.quad, fresh.quad) < 3
+    assert (tracker.searches, tracker.reuses) == (1, 4)  # noise alone is not a change
+    moved = scene(angle=12.0)  # the citizen turns the card
+    result = checks.check_document(moved.image, tracker=tracker)
+    assert tracker.searches == 2 and corner_error(result.quad, moved.quad) < 0.02 * PREVIEW[0]
+    blurred = checks.check_document(scene(angle=12.0, blur=6.0).image, tracker=tracker)
+    assert blurred.guidance == "capture.hold_still"  # sharpness is measured on every frame, tracked or not
+    taken_away = checks.check_document(synth.make_scene(synth.Scenario(seed=1, size=PREVIEW, fill=0.0001,
+                                                                       clutter=0)).image, tracker=tracker)
+    assert taken_away.guidance == "capture.no_document"
+
+
+def test_the_face_detector_runs_again_only_when_the_picture_changes():
+    finder = checks.FaceFinder()
+    frame = synth.face_scene(0, size=PREVIEW)
+    results = [checks.check_face(camera_noise(frame, i), finder=finder) for i in range(5)]
+    assert all(r.guidance == checks.OK and len(r.faces) == 1 for r in results)
+    assert (finder.searches, finder.reuses) == (1, 4)
+    aside = checks.check_face(synth.face_scene(0, size=PREVIEW, offset=0.3), finder=finder)
+    assert finder.searches == 2 and aside.guidance == "capture.face_centre"
+    assert aside.faces[0][0] > results[0].faces[0][0] + 100  # the box followed the face
+    two = checks.check_face(synth.face_scene(0, size=PREVIEW, faces=2, scale=0.6), finder=finder)
+    assert two.guidance == "capture.one_face"
+
+
+def test_a_retake_searches_afresh():
+    guide = AutoCapture("document_back")
+    good = scene().image
+    guide.update(good)
+    guide.reset()
+    guide.update(good)
+    assert guide._outlines.searches == 2

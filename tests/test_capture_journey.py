@@ -81,15 +81,18 @@ def test_someone_elses_document_is_shown_never_accepted(shell):
     s = shell.journey.session
     assert s.error == "document_mismatch" and set(s.mismatches) == {"surname", "given_name", "birth_date"}
     tap(shell, Intent.NEXT)
-    assert s.screen is Screen.DOCUMENT_BACK and s.error == "document_mismatch"  # blocked
-    shell.hw.camera.show(card_scene())  # the citizen fetches their own card and retakes
-    tap(shell, Intent.RETAKE)
+    assert s.screen is Screen.DOCUMENT_MISMATCH  # not accepted: the citizen chooses what to do
+    tap(shell, Intent.CHOOSE, "correct")  # the card's chip data cannot be "corrected"
+    assert s.screen is Screen.DOCUMENT_MISMATCH and not s.marked_fields
+    tap(shell, Intent.CHOOSE, "retake")
+    assert s.screen is Screen.DOCUMENT_BACK and "document_back" not in s.captures and s.mismatches == ()
+    shoot(shell, card_scene())  # the citizen fetches their own card
     assert s.mismatches == () and s.error == ""
     tap(shell, Intent.NEXT)
     assert s.screen is Screen.DOCUMENT_DETAILS
 
 
-def test_a_typed_number_that_differs_from_the_zone_is_caught(shell):
+def test_a_typed_number_that_differs_from_the_zone_is_marked_for_correction(shell):
     to_document(shell)
     shoot(shell, card_scene(side="front"))
     tap(shell, Intent.NEXT)
@@ -100,11 +103,62 @@ def test_a_typed_number_that_differs_from_the_zone_is_caught(shell):
         tap(shell, Intent.SET_FIELD, value, name)
     tap(shell, Intent.NEXT)
     s = shell.journey.session
-    assert s.screen is Screen.DOCUMENT_DETAILS and s.error == "document_mismatch"
-    assert s.mismatches == ("document_number",)
+    assert s.screen is Screen.DOCUMENT_MISMATCH and s.mismatches == ("document_number",)
+    tap(shell, Intent.CHOOSE, "correct")
+    assert s.screen is Screen.DOCUMENT_DETAILS and s.marked_fields == ("document_number",)
+    assert s.error == "mismatch_correct"
     tap(shell, Intent.SET_FIELD, "CA12345AB", "document_number")
     tap(shell, Intent.NEXT)
-    assert s.screen is Screen.HEALTH_CARD_FRONT
+    assert s.screen is Screen.HEALTH_CARD_FRONT and s.marked_fields == () and not s.mrz_overrides
+
+
+def test_the_operator_confirms_the_document_and_the_override_is_sealed_for_the_reviewer(shell, tmp_path):
+    from kiosk import sealing
+    from shell_helpers import OPERATOR_PIN, identify_by_operator
+
+    to_document(shell)
+    shoot(shell, card_scene(side="front"))
+    tap(shell, Intent.NEXT)
+    misread = dataclasses.replace(synth.SAMPLE_HOLDER, surname="BIANCO")  # say the zone reads another surname
+    shoot(shell, card_scene(holder=misread))
+    s = shell.journey.session
+    assert s.mismatches == ("surname",)
+    tap(shell, Intent.NEXT)
+    tap(shell, Intent.CHOOSE, "operator")
+    assert s.screen is Screen.OPERATOR and s.operator_task == "mismatch"
+    assert True in shell.hw.panel.states("help_led")  # staff called
+    shell.hw.card_reader.remove()
+    shell.hw.card_reader.insert(SimCard.sample_operator())
+    tap(shell, Intent.SET_FIELD, OPERATOR_PIN, "operator_pin")
+    tap(shell, Intent.NEXT)
+    assert s.operator_id
+    tap(shell, Intent.CHOOSE, "refuse")  # first the operator says the data differ: nothing is accepted
+    assert s.screen is Screen.DOCUMENT_MISMATCH and s.error == "mismatch_refused" and not s.mrz_overrides
+    assert not s.operator_id and not shell.hw.panel.pin("help_led").state
+    tap(shell, Intent.CHOOSE, "operator")
+    tap(shell, Intent.SET_FIELD, OPERATOR_PIN, "operator_pin")
+    tap(shell, Intent.NEXT)
+    tap(shell, Intent.CHOOSE, "confirm")
+    assert s.screen is Screen.DOCUMENT_BACK and s.notice == "mismatch_confirmed" and s.mismatches == ()
+    assert [o.fields for o in s.mrz_overrides] == [("surname",)] and not s.operator_id
+    operator_ref = s.mrz_overrides[0].operator_id
+    tap(shell, Intent.NEXT)
+    assert s.screen is Screen.DOCUMENT_DETAILS
+    shell.hw.card_reader.remove()
+    shell.hw.card_reader.insert(SimCard.sample())
+    shell.settle()
+    identify_by_operator(shell)
+    assert s.screen is Screen.RECEIPT
+    packet = shell.store.packet(s.enrollment_id)
+    keys = tmp_path / "receiver" / "keys"
+    private = sealing.load_receiver_private(keys / "receiver.key")
+    kiosk_key = sealing.load_or_create_signing_key(tmp_path / "var" / "keys" / "kiosk.key").public_key()
+    payload = json.loads(sealing.open_packet(
+        packet, private_key=private, key_id=sealing.key_id_for(private.public_key()),
+        trusted_kiosks={"test-kiosk": kiosk_key}, expected_enrollment_id=s.enrollment_id))
+    overrides = payload["document_check"]["mrz_overrides"]
+    assert len(overrides) == 1 and overrides[0]["fields"] == ["surname"]
+    assert overrides[0]["resolution"] == "operator_confirmed_document" and overrides[0]["operator_id"] == operator_ref
 
 
 def test_a_passport_is_read_from_its_data_page(shell):

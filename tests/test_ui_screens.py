@@ -64,6 +64,9 @@ def sample_session(screen: Screen, language: str) -> Session:
         s.is_busy = True
     if screen is Screen.EMAIL_CODE:
         s.notice = "code_sent"
+    if screen is Screen.DOCUMENT_MISMATCH:  # the longest case: three fields, and every way out offered
+        s.mismatches = ("given_name", "birth_date", "document_number")
+        s.error = "mismatch_refused"
     return s
 
 
@@ -249,3 +252,37 @@ def test_complete_languages_translate_every_message(lang):
     mine = _catalogue(lang)
     wanted = {m for m in every if is_key(m)} if lang == "it" else every
     assert not sorted(wanted - set(mine)), f"{lang} lacks {sorted(wanted - set(mine))[:10]}"
+
+
+@pytest.mark.parametrize("lang", COMPLETE)
+def test_a_document_mismatch_offers_each_way_out_and_the_operator_sees_what_differs(ui, lang):
+    s = sample_session(Screen.DOCUMENT_MISMATCH, lang)
+    show(ui, view_of(s))
+    t = Translator(lang)
+    assert t.message("mismatch.birth_date") in visible_text(ui.element("mismatch"))
+    assert click(ui, "choose:retake") == [UserIntent(Intent.CHOOSE, "retake")]
+    assert click(ui, "choose:correct") == [UserIntent(Intent.CHOOSE, "correct")]
+    assert click(ui, "choose:operator") == [UserIntent(Intent.CHOOSE, "operator")]
+    s.mismatches = ("surname",)  # read from the card's chip: nothing typed to correct
+    show(ui, view_of(s, is_operator_route_offered=False))
+    assert "choose:correct" not in ui.element_ids() and "choose:operator" not in ui.element_ids()
+    assert "choose:retake" in ui.element_ids()
+
+    op = sample_session(Screen.OPERATOR, lang)
+    op.error, op.operator_id, op.operator_task = "", "op-1", "mismatch"
+    op.mismatches = ("given_name", "birth_date", "document_number")
+    show(ui, view_of(op))
+    ui.screenshot(ARTIFACTS / lang / "operator_mismatch.png")
+    check_layout(ui, f"{lang}/operator_mismatch")
+    assert not ui.translator.missing, sorted(ui.translator.missing)
+    assert t.message("mismatch.document_number") in visible_text(ui.element("mismatch"))
+    assert click(ui, "choose:confirm") == [UserIntent(Intent.CHOOSE, "confirm")]
+
+    details = sample_session(Screen.DOCUMENT_DETAILS, lang)
+    details.error, details.marked_fields = "mismatch_correct", ("document_number",)
+    show(ui, view_of(details))
+    ui.screenshot(ARTIFACTS / lang / "document_details_marked.png")
+    check_layout(ui, f"{lang}/document_details_marked")
+    assert ui.element("label:document_number").text.startswith("» ")
+    assert not ui.element("label:document_issuer").text.startswith("» ")
+    assert not ui.translator.missing, sorted(ui.translator.missing)

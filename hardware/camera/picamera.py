@@ -4,6 +4,8 @@ picamera2 comes from Debian (``apt install python3-picamera2``) into a venv made
 ``--system-site-packages``; it is imported in ``start()`` only. The camera runs one still
 configuration with two streams: ``main`` at full resolution for the capture and ``lores`` for
 the live checks. Autofocus runs continuously and one autofocus cycle precedes every still.
+Frames are asked for without blocking (``wait=False``) and waited for with a timeout, so a camera
+that stops delivering frames is reported instead of freezing the screen.
 """
 
 from __future__ import annotations
@@ -11,7 +13,11 @@ from __future__ import annotations
 import numpy as np
 
 from hardware.camera.port import Camera, Size
-from hardware.errors import CameraError, CameraMissing
+from hardware.errors import CameraError, CameraMissing, FramesStopped
+
+
+FRAME_TIMEOUT_S = 1.0  # a live frame arrives every 33-66 ms: a second without one means it stopped
+STILL_TIMEOUT_S = 5.0  # autofocus cycle + a full-resolution still
 
 
 class PiCamera(Camera):
@@ -32,7 +38,7 @@ class PiCamera(Camera):
                 "--system-site-packages"
             ) from err
         try:
-            camera = Picamera2(self.camera_num)
+            camera = self._camera = Picamera2(self.camera_num)  # closed by _close() if what follows fails
             config = camera.create_still_configuration(
                 main={"size": self.resolution, "format": "RGB888"},
                 lores={"size": self.preview_resolution, "format": "YUV420"},
@@ -45,28 +51,30 @@ class PiCamera(Camera):
                 from libcamera import controls
 
                 camera.set_controls({"AfMode": controls.AfModeEnum.Continuous})
-            self._camera = camera
             self._frame()
-        except (RuntimeError, IndexError, OSError) as err:
+        except (RuntimeError, IndexError, OSError, CameraError) as err:
             self._close()
             raise CameraMissing(f"Pi camera {self.camera_num} did not start: {type(err).__name__}") from err
 
     def _close(self) -> None:
-        if self._camera is not None:
+        camera, self._camera = self._camera, None
+        if camera is not None:
             try:
-                self._camera.stop()
+                camera.stop()
             finally:
-                self._camera.close()
-        self._camera = None
+                camera.close()
 
     def _frame(self) -> np.ndarray:
         import cv2
 
         try:
-            yuv = self._camera.capture_array("lores")
+            job = self._camera.capture_array("lores", wait=False)
+            yuv = self._camera.wait(job, timeout=FRAME_TIMEOUT_S)
+        except TimeoutError as err:
+            raise FramesStopped(f"no new frame from the Pi camera for {FRAME_TIMEOUT_S:.0f} s") from err
         except RuntimeError as err:
             raise CameraError("Pi camera stopped sending frames") from err
-        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV420p2RGB)
+        rgb = cv2.cvtColor(yuv, cv2.COLOR_YUV2RGB_I420)  # libcamera YUV420 is I420: Y, then U, then V
         return rgb[:, : self.preview_resolution[0]]
 
     def _capture_still(self) -> np.ndarray:
@@ -75,7 +83,8 @@ class PiCamera(Camera):
         try:
             if self._has_autofocus:
                 self._camera.autofocus_cycle()
-            bgr = self._camera.capture_array("main")  # "RGB888" is B, G, R in memory
-        except RuntimeError as err:
+            job = self._camera.capture_array("main", wait=False)
+            bgr = self._camera.wait(job, timeout=STILL_TIMEOUT_S)  # "RGB888" is B, G, R in memory
+        except (RuntimeError, TimeoutError) as err:
             raise CameraError("Pi camera failed to take the picture") from err
         return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)

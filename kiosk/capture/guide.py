@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from kiosk.capture.checks import OK, DocumentCheck, FaceCheck, check_document, check_face
+from kiosk.capture.checks import OK, DocumentCheck, FaceCheck, FaceFinder, OutlineTracker, check_document, check_face
 
 FRAMES_TO_CAPTURE = 4  # consecutive good frames (about a quarter of a second at 15 frames/s)
 MAX_DRIFT = 0.02  # the outline may move this share of the frame's diagonal between frames
@@ -27,6 +27,8 @@ class AutoCapture:
     has_fired: bool = False
     last: DocumentCheck | FaceCheck | None = None
     _last_quad: np.ndarray | None = None
+    _outlines: OutlineTracker = field(default_factory=OutlineTracker)  # search again only on a changed picture
+    _faces: FaceFinder = field(default_factory=FaceFinder)
 
     @property
     def is_face(self) -> bool:
@@ -36,10 +38,12 @@ class AutoCapture:
         if kind is not None:
             self.kind = kind
         self.streak, self.has_fired, self.last, self._last_quad = 0, False, None, None
+        self._outlines.reset()
+        self._faces.reset()
 
     def update(self, frame: np.ndarray) -> bool:
         """Judge one frame; True exactly once, when the picture should be taken now."""
-        check = check_face(frame) if self.is_face else check_document(frame)
+        check = check_face(frame, finder=self._faces) if self.is_face else check_document(frame, tracker=self._outlines)
         if not self.is_face and check.is_ok and self._has_moved(check.quad, frame.shape):
             check = DocumentCheck(**{**check.__dict__, "guidance": "capture.hold_still"})
         if isinstance(check, DocumentCheck):

@@ -35,6 +35,20 @@ class Identification:
     signature: bytes = field(default=b"", repr=False)
 
 
+@dataclass(frozen=True)
+class MrzOverride:
+    """The document's machine-readable zone disagreed with the card or the typed data, and an
+    authenticated operator looked at the document and confirmed the data. Field names only."""
+
+    fields: tuple[str, ...]  # crosscheck field names: surname, given_name, birth_date, document_number, expiry_date
+    operator_id: str  # the operator's own reference (never the citizen's data)
+    confirmed_at: datetime
+
+    def to_payload(self) -> dict:
+        return {"fields": list(self.fields), "resolution": "operator_confirmed_document",
+                "operator_id": self.operator_id, "confirmed_at": evidence.iso(self.confirmed_at)}
+
+
 @dataclass(frozen=True, repr=False)
 class Enrollment:
     enrollment_id: str
@@ -48,6 +62,7 @@ class Enrollment:
     captures: tuple[Capture, ...]
     identification: Identification
     activation_code: str
+    mrz_overrides: tuple[MrzOverride, ...] = ()  # mismatches an operator resolved (the reviewer sees them)
 
     def __post_init__(self) -> None:
         if not isinstance(self.identification, Identification):
@@ -99,6 +114,7 @@ class Enrollment:
             "verified_claims": evidence.verified_claims(
                 citizen=c, document=d, identification=self.identification, captures=self.captures
             ),
+            "document_check": {"mrz_overrides": [o.to_payload() for o in self.mrz_overrides]},
             "attachments": [
                 {
                     "kind": cap.kind,

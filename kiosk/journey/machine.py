@@ -12,7 +12,7 @@ from datetime import datetime
 from kiosk.capture import crosscheck
 from kiosk.domain import checks
 from kiosk.domain.citizen import Capture, Citizen, Consents, Contact, DocumentType, IdentityDocument, Sex
-from kiosk.domain.enrollment import Identification, IdentificationRoute
+from kiosk.domain.enrollment import Identification, IdentificationRoute, MrzOverride
 from kiosk.domain.ids import normalise_reference
 from kiosk.errors import ValidationError
 from kiosk.journey import effects as fx
@@ -22,7 +22,7 @@ from kiosk.domain.ids import normalise_reference
 from kiosk.journey.screens import (
     CAPTURE_SCREENS, INFO_PAGES, NO_INACTIVITY, STATUS_OUTCOMES, Screen, can_cancel, can_go_back,
 )
-from kiosk.journey.session import Draft, Session
+from kiosk.journey.session import Draft, Session, correction_screen
 
 # A PIN is never sent to the card when it would be the last try: three wrong PINs block a CNS.
 MIN_TRIES_TO_SEND = 2
@@ -145,7 +145,7 @@ class Journey:
         out: list[fx.Effect] = []
         if s.screen is Screen.OPERATOR:
             out.append(fx.CallStaff(False))
-            s.operator_id = ""
+            s.operator_id, s.operator_task = "", ""
         s.screen, s.error, s.notice, s.entered_at = s.history.pop(), "", "", now
         s.ineligible_reason = ""
         return out
@@ -239,6 +239,15 @@ class Journey:
         s.citizen, s.has_card_certificate = citizen, False
         if not citizen.is_adult_on(now.date()):
             self._ineligible("underage", now)
+        elif s.marked_fields and s.mrz and s.mismatch_from:  # a correction asked for by a mismatch
+            s.mismatches = self._unresolved(crosscheck.mismatches(
+                s.mrz, surname=citizen.surname, given_name=citizen.given_name, birth_date=citizen.birth_date))
+            if s.mismatches:
+                self._go(Screen.DOCUMENT_MISMATCH, now)
+            else:
+                s.marked_fields = ()
+                self._go(s.mismatch_from, now)
+                s.notice = "capture.mrz_read"
         else:
             self._go(Screen.DOCUMENT_TYPE, now)
         return []
@@ -266,7 +275,7 @@ class Journey:
                 s.error = "photo_missing"
                 return []
             if kind == self._mrz_kind() and s.mismatches:
-                s.error = "document_mismatch"  # never silently accepted: retake the right one, or call staff
+                self._to_mismatch(now)  # never silently accepted: retake, correct, or ask the operator
                 return []
             self._go(self._after_capture(s.screen), now)
         return []
@@ -310,13 +319,58 @@ class Journey:
                 s.error = exc.code
             return []
         if s.mrz:
-            s.mismatches = crosscheck.mismatches(s.mrz, document_number=document.number,
-                                                 expiry_date=document.expiry_date)
+            s.mismatches = self._unresolved(crosscheck.mismatches(s.mrz, document_number=document.number,
+                                                                  expiry_date=document.expiry_date))
             if s.mismatches:
-                s.error = "document_mismatch"
+                self._to_mismatch(now)
                 return []
-        s.document = document
+        s.document, s.marked_fields = document, ()
         self._go(Screen.HEALTH_CARD_FRONT, now)
+        return []
+
+    # -- a document that disagrees with the card or the typed data ---------------------------------
+    def _unresolved(self, fields: tuple[str, ...]) -> tuple[str, ...]:
+        """Mismatches no operator has confirmed yet."""
+        done = {name for override in self.session.mrz_overrides for name in override.fields}
+        return tuple(name for name in fields if name not in done)
+
+    def _to_mismatch(self, now: datetime) -> None:
+        s = self.session
+        s.mismatch_from = s.screen
+        self._go(Screen.DOCUMENT_MISMATCH, now)
+
+    def _return_to(self, screen: Screen, now: datetime) -> None:
+        """Back to ``screen`` as if by "back" (it must be in the history)."""
+        s = self.session
+        while s.history and s.history[-1] is not screen:
+            s.history.pop()
+        if s.history:
+            s.history.pop()
+        s.screen, s.error, s.notice, s.entered_at = screen, "", "", now
+
+    def _screen_document_mismatch(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        if event.intent is not Intent.CHOOSE:
+            return []
+        if event.value == "retake":
+            mrz_screen = next(screen for screen, kind in CAPTURE_SCREENS.items() if kind == self._mrz_kind())
+            self._return_to(mrz_screen, now)
+            s.captures.pop(self._mrz_kind(), None)
+            s.mrz, s.mismatches, s.mismatch_from = None, (), None
+        elif event.value == "correct" and correction_screen(s):
+            target = correction_screen(s)
+            field_of = {"document_number": "document_number", "expiry_date": "document_expiry_date",
+                        "surname": "surname", "given_name": "given_name", "birth_date": "codice_fiscale"}
+            s.marked_fields = tuple(field_of[name] for name in s.mismatches)
+            if target in s.history:
+                self._return_to(target, now)
+            else:
+                self._go(target, now)
+            s.error = "mismatch_correct"
+        elif event.value == "operator" and self.rules.is_operator_route_enabled:
+            s.operator_task = "mismatch"
+            self._go(Screen.OPERATOR, now)
+            return [fx.CallStaff(True)]
         return []
 
     def _contact_screen(self, event: ev.UserIntent, now: datetime, *, channel: str) -> list[fx.Effect]:
@@ -435,6 +489,8 @@ class Journey:
                 return []
             s.is_busy = True
             return [fx.AuthenticateOperator(pin)]
+        if event.intent is Intent.CHOOSE and s.operator_id and s.operator_task == "mismatch":
+            return self._operator_on_mismatch(event.value, now)
         if event.intent is Intent.CHOOSE and s.operator_id:
             if event.value == "confirm":
                 s.identification = Identification(
@@ -445,6 +501,24 @@ class Journey:
                 self._ineligible("operator_refused", now)
                 return [fx.CallStaff(False)]
         return []
+
+    def _operator_on_mismatch(self, choice: str, now: datetime) -> list[fx.Effect]:
+        """The operator looked at the document: the data are right (recorded, sealed), or they are not."""
+        s = self.session
+        if choice not in ("confirm", "refuse"):
+            return []
+        if choice == "confirm":
+            s.mrz_overrides.append(MrzOverride(fields=s.mismatches, operator_id=s.operator_id, confirmed_at=now))
+            origin = s.mismatch_from or Screen.DOCUMENT_DETAILS
+            s.mismatches, s.marked_fields, s.mismatch_from = (), (), None
+            s.operator_id, s.operator_task = "", ""
+            self._return_to(origin, now)
+            s.notice = "mismatch_confirmed"
+        else:
+            s.operator_id, s.operator_task = "", ""
+            self._return_to(Screen.DOCUMENT_MISMATCH, now)
+            s.error = "mismatch_refused"
+        return [fx.CallStaff(False)]
 
     def _seal(self, now: datetime) -> list[fx.Effect]:
         """The only way to ``SealAndCommit``: requires one of the two identifications (invariant 3)."""
@@ -459,6 +533,7 @@ class Journey:
             consents=Consents(has_accepted_terms=s.has_accepted_terms,
                               has_accepted_marketing=s.has_accepted_marketing, accepted_at=s.consents_at),
             captures=tuple(s.captures.values()), identification=s.identification,
+            mrz_overrides=tuple(s.mrz_overrides),
         )
         if s.screen is not Screen.SEALING:
             self._go(Screen.SEALING, now)
@@ -581,10 +656,10 @@ class Journey:
             year, month, day = expiry.split("-")
             s.fields["document_expiry_date"] = f"{day}/{month}/{year}"
         c = s.citizen
-        s.mismatches = crosscheck.mismatches(
+        s.mismatches = self._unresolved(crosscheck.mismatches(
             mrz, surname=c.surname if c else "", given_name=c.given_name if c else "",
             birth_date=c.birth_date if c else None,
-        )
+        ))
         s.error = "document_mismatch" if s.mismatches else ""
         s.notice = "" if s.mismatches else "capture.mrz_read"
 
@@ -662,7 +737,8 @@ class Journey:
         # Sealed and durable: the images and data leave the session now (invariant 1).
         s.captures.clear()
         s.fields.clear()
-        s.mrz, s.mismatches = None, ()
+        s.mrz, s.mismatches, s.marked_fields, s.mismatch_from = None, (), (), None
+        s.mrz_overrides.clear()
         self._go(Screen.RECEIPT, now, remember=False)
         s.history.clear()
         s.print_status = "printing"

@@ -15,6 +15,7 @@ class Screen(StrEnum):
     DOCUMENT_FRONT = "document_front"
     DOCUMENT_BACK = "document_back"
     DOCUMENT_DETAILS = "document_details"  # number, issuer, dates
+    DOCUMENT_MISMATCH = "document_mismatch"  # the zone disagrees: retake, correct, or ask the operator
     HEALTH_CARD_FRONT = "health_card_front"
     HEALTH_CARD_BACK = "health_card_back"
     FACE = "face"
@@ -49,6 +50,7 @@ STEPS: dict[Screen, int] = {
     Screen.CHECKLIST: 1,
     Screen.INSERT_CARD: 2, Screen.CARD_DATA: 2, Screen.MANUAL_ENTRY: 2,
     Screen.DOCUMENT_TYPE: 3, Screen.DOCUMENT_FRONT: 3, Screen.DOCUMENT_BACK: 3, Screen.DOCUMENT_DETAILS: 3,
+    Screen.DOCUMENT_MISMATCH: 3,
     Screen.HEALTH_CARD_FRONT: 4, Screen.HEALTH_CARD_BACK: 4,
     Screen.FACE: 5,
     Screen.EMAIL: 6, Screen.EMAIL_CODE: 6, Screen.MOBILE: 6, Screen.MOBILE_CODE: 6,

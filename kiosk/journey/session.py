@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kiosk.domain.citizen import Capture, Citizen, Consents, Contact, DocumentType, IdentityDocument
-from kiosk.domain.enrollment import Identification
+from kiosk.domain.enrollment import Identification, MrzOverride
 from kiosk.journey.screens import Screen
 
 
@@ -21,6 +21,7 @@ class Draft:
     consents: Consents
     captures: tuple[Capture, ...]
     identification: Identification
+    mrz_overrides: tuple[MrzOverride, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.identification, Identification):
@@ -50,6 +51,10 @@ class Session:
     captures: dict[str, Capture] = field(default_factory=dict)
     mrz: dict | None = None  # the document's machine-readable zone, when read with valid check digits
     mismatches: tuple[str, ...] = ()  # fields where the zone disagrees with the card or the typed data
+    mismatch_from: Screen | None = None  # where the mismatch was found (the capture or the details screen)
+    marked_fields: tuple[str, ...] = ()  # typed fields to correct, marked on their screen
+    mrz_overrides: list[MrzOverride] = field(default_factory=list)  # mismatches an operator resolved de visu
+    operator_task: str = ""  # why the operator was called: "" (identify the citizen) | "mismatch"
     email: str = ""
     mobile: str = ""
     is_email_verified: bool = False
@@ -83,3 +88,13 @@ class Session:
             self.citizen or self.document or self.captures or self.mrz or self.email or self.mobile
             or any(self.fields.values()) or self.identification or self.activation_first_half
         )
+
+
+def correction_screen(s: Session) -> Screen | None:
+    """Where the citizen can correct what they typed that differs from the zone; ``None`` for card data."""
+    if any(name in s.mismatches for name in ("document_number", "expiry_date")):
+        return Screen.DOCUMENT_DETAILS
+    is_typed = s.citizen is not None and s.citizen.source == "manual"
+    if is_typed and any(name in s.mismatches for name in ("surname", "given_name", "birth_date")):
+        return Screen.MANUAL_ENTRY
+    return None

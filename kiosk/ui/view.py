@@ -18,6 +18,7 @@ class View:
     now: datetime
     kiosk_name: str = ""
     is_pin_route_offered: bool = False
+    is_operator_route_offered: bool = True  # JourneyRules.is_operator_route_enabled
     camera_frame: numpy.ndarray | None = None  # (H, W, 3) RGB uint8 live preview on capture screens
     capture_guidance: str = ""  # capture.* message key: what the citizen should change (live checks)
     inactivity_grace_s: float = 30.0  # JourneyRules.inactivity_grace_s

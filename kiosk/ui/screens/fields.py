@@ -19,6 +19,15 @@ class FieldSpec:
     is_masked: bool = False
     max_length: int = 0
     keyboard: str = ""  # the on-screen keyboard layout for this field (kiosk.ui.keyboard.LAYOUTS)
+    is_marked: bool = False  # differs from the document: its label is shown as an error, with a mark
+
+
+def _label(b: Builder, spec: FieldSpec, rect: pygame.Rect) -> None:
+    words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
+    if spec.is_marked:
+        b.label("» " + words, rect, kind="@hint_error", element_id=f"label:{spec.name}", smaller="@hint_error_small")
+    else:
+        b.label(words, rect, element_id=f"label:{spec.name}", smaller="@field_label_small")
 
 
 def field_grid(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns: int = 1) -> pygame.Rect:
@@ -32,9 +41,7 @@ def field_grid(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns
     for i, spec in enumerate(specs):
         row, col = divmod(i, columns)
         x, y = area.left + col * (col_w + m.gap * 2), area.top + row * row_h
-        words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
-        b.label(words, pygame.Rect(x, y, col_w, label_h), element_id=f"label:{spec.name}",
-                smaller="@field_label_small")
+        _label(b, spec, pygame.Rect(x, y, col_w, label_h))
         b.entry(spec.name, pygame.Rect(x, y + label_h, col_w, entry_h), initial=spec.initial,
                 is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
     rows = (len(specs) + columns - 1) // columns
@@ -49,9 +56,7 @@ def _inline(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, entry_h: i
     label_w = round(area.w * 0.36)
     y = area.top
     for spec in specs:
-        words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
-        b.label(words, pygame.Rect(area.left, y, label_w - m.gap, entry_h), element_id=f"label:{spec.name}",
-                smaller="@field_label_small")
+        _label(b, spec, pygame.Rect(area.left, y, label_w - m.gap, entry_h))
         b.entry(spec.name, pygame.Rect(area.left + label_w, y, area.w - label_w, entry_h), initial=spec.initial,
                 is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
         y += entry_h + gap
@@ -68,9 +73,7 @@ def _stacked(b: Builder, area: pygame.Rect, specs: list[FieldSpec], *, columns: 
     for i, spec in enumerate(specs):
         row, col = divmod(i, columns)
         x, y = area.left + col * (col_w + m.gap * 2), area.top + row * per_row
-        words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
-        b.label(words, pygame.Rect(x, y, col_w, label_h), element_id=f"label:{spec.name}",
-                smaller="@field_label_small")
+        _label(b, spec, pygame.Rect(x, y, col_w, label_h))
         b.entry(spec.name, pygame.Rect(x, y + label_h, col_w, entry_h), initial=spec.initial,
                 is_masked=spec.is_masked, max_length=spec.max_length, layout=spec.keyboard)
     top = area.top + ((len(specs) + columns - 1) // columns) * per_row

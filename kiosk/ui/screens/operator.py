@@ -14,7 +14,7 @@ TITLE = "Riconoscimento da parte di un operatore"
 
 
 def state_key(view: View) -> tuple:
-    return (bool(view.session.operator_id),)
+    return (bool(view.session.operator_id), view.session.operator_task)
 
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
@@ -27,11 +27,20 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
                                              is_masked=True, max_length=8, keyboard="digits")])
         primary(b, "next", t("Accedi") + "  ›", intent(Intent.NEXT))
         return
-    col.add(lambda r: b.text(t("Operatore: confronta la persona con il documento e con la foto. "
-                               "Confermi che è la persona del documento?"), r, kind="@card"))
+    if s.operator_task == "mismatch":  # the zone disagrees: the operator reads the document itself
+        fields = ", ".join(t.message("mismatch." + name) for name in s.mismatches)
+        col.add(lambda r: b.text(t("Operatore: la lettura automatica del documento dà dati diversi per:") + " "
+                                 + fields, r, kind="@card", element_id="mismatch"))
+        col.add(lambda r: b.text(t("Guarda il documento: i dati della tessera e quelli scritti dal cittadino sono "
+                                   "quelli del documento? La tua conferma viene registrata."), r))
+        refuse, confirm = t("No, sono diversi"), t("Sì, i dati sono corretti")
+    else:
+        col.add(lambda r: b.text(t("Operatore: confronta la persona con il documento e con la foto. "
+                                   "Confermi che è la persona del documento?"), r, kind="@card"))
+        refuse, confirm = t("No, non confermo"), t("Sì, confermo l'identità")
     row = col.take(round(110 * m.scale))
     w = (row.w - m.gap * 2) // 2
-    b.button("choose:refuse", t("No, non confermo"), pygame.Rect(row.left, row.top, w, row.h),
+    b.button("choose:refuse", refuse, pygame.Rect(row.left, row.top, w, row.h),
              intent(Intent.CHOOSE, "refuse"), kind="@danger")
-    b.button("choose:confirm", t("Sì, confermo l'identità"), pygame.Rect(row.right - w, row.top, w, row.h),
+    b.button("choose:confirm", confirm, pygame.Rect(row.right - w, row.top, w, row.h),
              intent(Intent.CHOOSE, "confirm"), kind="@primary")
