@@ -27,6 +27,11 @@ def reach(screen: Screen) -> Driver:
         return d.walk_to(screen)
     if screen is Screen.MANUAL_ENTRY:
         d.walk_to(Screen.INSERT_CARD).do(Intent.MANUAL_ENTRY)
+    elif screen is Screen.DOCUMENT_MISMATCH:  # the zone on the back says another birth date
+        d.walk_to(Screen.DOCUMENT_BACK).do(Intent.CAPTURE)
+        zone = {"is_valid": True, "surname": "BIANCHI", "given_names": "GIULIA", "birth_date": "1986-03-12"}
+        d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz=zone))
+        d.do(Intent.NEXT)
     elif screen is Screen.EMAIL_CODE or screen is Screen.MOBILE_CODE:
         d = Driver(JourneyRules(is_otp_enabled=True))
         d.send(ev.NetworkChanged(True))
@@ -482,9 +487,80 @@ def test_the_document_picture_with_the_zone_carries_the_document_type():
     d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz={**valid, "birth_date": "1986-03-12"}))
     assert d.s.error == "document_mismatch" and d.s.mismatches == ("birth_date",)
     d.do(Intent.NEXT)
-    assert d.s.screen is Screen.DOCUMENT_BACK  # never silently accepted
-    d.do(Intent.RETAKE)
+    assert d.s.screen is Screen.DOCUMENT_MISMATCH  # never silently accepted
+    d.do(Intent.CHOOSE, "retake")
+    assert d.s.screen is Screen.DOCUMENT_BACK and "document_back" not in d.s.captures
+    d.do(Intent.CAPTURE)
     d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz=valid))
     assert d.s.mismatches == () and d.s.fields["document_number"] == "CA12345AB"
     d.do(Intent.NEXT)
     assert d.s.screen is Screen.DOCUMENT_DETAILS
+
+
+# -- a document whose machine-readable zone disagrees -------------------------------------------
+
+ZONE = {"is_valid": True, "surname": "BIANCHI", "given_names": "GIULIA", "birth_date": "1985-03-12",
+        "document_number": "CA12345AB", "expiry_date": "2031-05-04", "format": "TD1"}
+
+
+def typed_citizen_at_document_back(surname: str) -> Driver:
+    d = Driver()
+    d.walk_to(Screen.INSERT_CARD)
+    d.do(Intent.MANUAL_ENTRY)
+    for name, value in {"codice_fiscale": "BNCGLI85C52H501R", "surname": surname, "given_name": "Giulia"}.items():
+        d.type(name, value)
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_TYPE, d.s.error
+    d.do(Intent.CHOOSE, "idcard")
+    d.do(Intent.CAPTURE)
+    d.send(ev.Captured("document_front", b"\xff\xd8jpeg", 640, 400))
+    d.do(Intent.NEXT)
+    d.do(Intent.CAPTURE)
+    d.send(ev.Captured("document_back", b"\xff\xd8jpeg", 640, 400, mrz=ZONE))
+    return d
+
+
+def test_a_typed_surname_the_zone_disagrees_with_is_corrected_on_its_own_screen():
+    d = typed_citizen_at_document_back("Bonca")  # the same codice fiscale letters (BNC), another surname
+    assert d.s.mismatches == ("surname",) and d.s.error == "document_mismatch"
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_MISMATCH
+    d.do(Intent.CHOOSE, "correct")
+    assert d.s.screen is Screen.MANUAL_ENTRY and d.s.marked_fields == ("surname",)
+    d.type("surname", "Bianchi")
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_BACK and d.s.mismatches == () and d.s.marked_fields == ()
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_DETAILS
+    assert d.s.citizen.surname == "BIANCHI"
+
+
+def test_a_correction_that_still_differs_comes_back_to_the_choice():
+    d = typed_citizen_at_document_back("Bonca")
+    d.do(Intent.NEXT)
+    d.do(Intent.CHOOSE, "correct")
+    d.type("surname", "Bianconcini")
+    d.do(Intent.NEXT)
+    assert d.s.screen is Screen.DOCUMENT_MISMATCH and d.s.mismatches == ("surname",)
+
+
+def test_without_the_operator_route_the_operator_is_not_offered():
+    d = Driver(JourneyRules(is_otp_enabled=False, is_operator_route_enabled=False))
+    d.journey.session.mismatches = ("surname",)
+    d.journey.session.screen = Screen.DOCUMENT_MISMATCH
+    assert d.do(Intent.CHOOSE, "operator") == [] and d.s.screen is Screen.DOCUMENT_MISMATCH
+
+
+def test_an_operator_override_goes_into_the_draft_and_leaves_with_the_session():
+    d = typed_citizen_at_document_back("Bonca")
+    d.do(Intent.NEXT)
+    assert fx.CallStaff(True) in d.do(Intent.CHOOSE, "operator")
+    d.type("operator_pin", "87654321")
+    d.do(Intent.NEXT)
+    d.send(ev.OperatorAuthenticated("op-007"))
+    assert fx.CallStaff(False) in d.do(Intent.CHOOSE, "confirm")
+    assert d.s.screen is Screen.DOCUMENT_BACK and not d.s.operator_id
+    out = d.identify_by_operator()
+    draft = next(e.draft for e in out if isinstance(e, fx.SealAndCommit))
+    assert [(o.fields, o.operator_id) for o in draft.mrz_overrides] == [(("surname",), "op-007")]
+    assert draft.identification.operator_id == "op-001"  # identifying the citizen is a separate, later step
