@@ -38,7 +38,7 @@ class KioskSection(_Section):
 
 
 class JourneySection(_Section):
-    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
     default_language: str = "it"
     inactivity_warning_s: float = Field(default=90, gt=0)
     inactivity_grace_s: float = Field(default=30, ge=20)

@@ -130,7 +130,7 @@ def test_install_on_a_fresh_bookworm_root(bookworm):
     for pkg in ("python3-picamera2", "python3-lgpio"):  # reported, never faked
         status = bookworm.run("dpkg-query", "-W", "-f", "${Status}", pkg, check=False).stdout
         assert "ok installed" not in status
-    for pkg in ("pcscd", "libccid", "tesseract-ocr", "python3-pyscard", "fonts-dejavu-core"):
+    for pkg in ("pcscd", "libccid", "tesseract-ocr", "python3-pyscard", "fonts-dejavu-core", "fonts-wqy-microhei"):
         assert "ok installed" in bookworm.run("dpkg-query", "-W", "-f", "${Status}", pkg).stdout
     assert bookworm.run("/opt/sportello/venv/bin/kiosk", "--version").stdout.startswith("sportello ")
     cfg = (bookworm.path / "opt/sportello/venv/pyvenv.cfg").read_text()

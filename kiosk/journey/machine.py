@@ -30,7 +30,7 @@ MIN_TRIES_TO_SEND = 2
 
 @dataclass(frozen=True)
 class JourneyRules:
-    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+    languages: tuple[str, ...] = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
     default_language: str = "it"
     inactivity_warning_s: float = 90.0
     inactivity_grace_s: float = 30.0  # at least 20 s to tap "continue"

@@ -35,7 +35,8 @@ from kiosk.journey.session import Session
 from kiosk.ui import chrome, keyboard
 from kiosk.ui.builder import DEFAULT_PX_PER_MM, Builder, Built, Metrics
 from kiosk.ui.hints import hint_for
-from kiosk.ui.fonts import FontChoice, find_font
+from kiosk.ui.bidi import visual_rtl
+from kiosk.ui.fonts import FontChoice, find_font, script_of
 from kiosk.ui.i18n import Translator
 from kiosk.ui.speech import SECRET_ELEMENTS, Speech, plain
 from kiosk.ui.screens import module_for
@@ -52,6 +53,16 @@ SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widg
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
 CURSOR_BLINK_S = 0.4  # pygame-gui's text cursor blink: the loop wakes this often while a field is focused
 HINT_SPEECH_PAUSE_S = 1.0  # a changed hint is read once typing pauses this long: no chatter on every key
+
+
+def _set_font(spec: dict, font: FontChoice) -> None:
+    spec["name"] = font.name
+    if font.regular_path:
+        spec["regular_path"], spec["bold_path"] = font.regular_path, font.bold_path
+    if font.script != "Latn":
+        spec["script"] = font.script
+    if font.is_rtl:
+        spec["direction"] = "rtl"
 
 
 class KioskUI:
@@ -72,9 +83,9 @@ class KioskUI:
         self.surface: pygame.Surface | None = None
         self.metrics = Metrics.for_size(size, px_per_mm=self.px_per_mm)
         self.font: FontChoice | None = None
-        self._managers: dict[tuple[bool, bool], pygame_gui.UIManager] = {}
-        self._backgrounds: dict[tuple[bool, bool], pygame.Color] = {}
-        self._mode: tuple[bool, bool] = (False, False)
+        self._managers: dict[tuple[bool, bool, str], pygame_gui.UIManager] = {}
+        self._backgrounds: dict[tuple[bool, bool, str], pygame.Color] = {}
+        self._mode: tuple[bool, bool, str] = (False, False, "latin")  # large text, high contrast, script
         self._built = Built()
         self._key: tuple | None = None
         self._session_ref: weakref.ref[Session] | None = None
@@ -115,7 +126,7 @@ class KioskUI:
         self.metrics = Metrics.for_size(self.size, px_per_mm=self.px_per_mm)
         self.font = find_font()
         self._clock = pygame.time.Clock()
-        self._manager_for((False, False))
+        self._manager_for(self._mode)
 
     def close(self) -> None:
         if self.speech is not None:
@@ -135,24 +146,31 @@ class KioskUI:
         self.close()
 
     # -- themes -----------------------------------------------------------------------------------
-    def _theme_dict(self, mode: tuple[bool, bool]) -> dict:
-        is_large, is_contrast = mode
+    def _theme_dict(self, mode: tuple[bool, bool, str]) -> dict:
+        is_large, is_contrast, script = mode
         path = THEME_HIGH_CONTRAST if is_contrast else self.theme_path
         theme = json.loads(path.read_text(encoding="utf-8"))
-        font = self.font or find_font()
+        font = find_font(script)
         for name, block in theme.items():
             spec = block.get("font") if isinstance(block, dict) else None
             if not spec:
                 continue
-            spec["name"] = font.name
-            if font.regular_path:
-                spec["regular_path"], spec["bold_path"] = font.regular_path, font.bold_path
             factor = LARGE_TEXT_FACTOR if is_large and name not in FIXED_SIZE else 1
             size = int(spec.get("size", 30)) * self.metrics.scale * factor
             spec["size"] = str(round(size))
+            # fields are typed in Latin (email, phone, codice fiscale, names): left to right on every screen
+            _set_font(spec, find_font() if name == "text_entry_line" else font)
+            misc = block.get("misc", {})
+            if font.is_rtl and misc.get("text_horiz_alignment") == "left":
+                misc["text_horiz_alignment"] = "right"  # Arabic lines start at the right
+        # every language by its own name in its own script, whatever the screen's language
+        for lang, other in (("ar", "arabic"), ("zh", "cjk")):
+            block = copy.deepcopy({k: v for k, v in theme["button"].items() if k == "font"})
+            _set_font(block["font"], find_font(other))
+            theme[f"#lang_{lang}"] = block
         return theme
 
-    def _manager_for(self, mode: tuple[bool, bool]) -> pygame_gui.UIManager:
+    def _manager_for(self, mode: tuple[bool, bool, str]) -> pygame_gui.UIManager:
         if mode not in self._managers:
             theme = self._theme_dict(mode)
             manager = pygame_gui.UIManager(self.size, copy.deepcopy(theme), enable_live_theme_updates=False)
@@ -195,7 +213,7 @@ class KioskUI:
             self._active_field, self._is_shifted = "", False
             self._hint_due, self._hint_said = None, {}
         self._clear()
-        self._mode = (s.is_large_text, s.is_high_contrast)
+        self._mode = (s.is_large_text, s.is_high_contrast, script_of(s.language))
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
         self._build(view)
         self._is_dirty = True
@@ -267,8 +285,10 @@ class KioskUI:
         saved = {**{k: v for k, v in self._saved_text.items() if k not in fields}, **fields}
         self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
                                         px_per_mm=self.px_per_mm)
+        self.font = find_font(self._mode[2])
         b = Builder(self.manager, t, self.metrics, saved_text=saved,
-                    has_check_mark=bool(self.font and self.font.has_check_mark),
+                    has_check_mark=bool(self.font and self.font.has_check_mark), is_rtl=self.font.is_rtl,
+                    is_cjk=self._mode[2] == "cjk",
                     text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
                     active_field=self._active_field, is_shifted=self._is_shifted)
         if s.overlay:
@@ -309,6 +329,8 @@ class KioskUI:
             self._hint_said[field_name] = words  # on show: not news; its changes are
         if words and is_ok:
             words = ("✓  " if self.font and self.font.has_check_mark else "OK  ") + words
+        if self.font is not None and self.font.is_rtl:
+            words = visual_rtl(words)
         if isinstance(label, UITextBox):
             words = html.escape(words)
             if label.html_text != words:
@@ -335,6 +357,8 @@ class KioskUI:
         dyn = self._built.dynamic
         if "countdown" in dyn:
             words = str(view.seconds_left())
+            if self.font is not None and self.font.is_rtl:
+                words = visual_rtl(words)
             if dyn["countdown"].text != words:
                 dyn["countdown"].set_text(words)
                 self._is_dirty = True

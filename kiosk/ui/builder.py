@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,8 +21,10 @@ from pygame_gui.core import ObjectID
 from pygame_gui.elements import UIButton, UIImage, UILabel, UIPanel, UITextBox, UITextEntryLine
 
 from kiosk.journey.events import Intent, UserIntent
+from kiosk.ui.bidi import visual_rtl
 from kiosk.ui.i18n import Translator
 
+_TEXT_NODE = re.compile(r"(?<=>)[^<]+|^[^<]+")
 BUTTON_PADDING = 36  # horizontal room a button's text needs besides itself
 MIN_TOUCH_MM = 9.0  # EN 301 549 / WCAG 2.2 target size for a public touchscreen
 DEFAULT_PX_PER_MM = 1280 / 217.0  # a 10.1" 1280x800 panel
@@ -81,7 +84,7 @@ class Builder:
     def __init__(
         self, manager: pygame_gui.UIManager, t: Translator, metrics: Metrics, *,
         saved_text: dict[str, str], has_check_mark: bool, text_factor: float = 1.0,
-        active_field: str = "", is_shifted: bool = False,
+        active_field: str = "", is_shifted: bool = False, is_rtl: bool = False, is_cjk: bool = False,
     ) -> None:
         self.manager, self.t, self.m = manager, t, metrics
         self.text_factor = text_factor  # 1.25 in large-text mode
@@ -89,6 +92,9 @@ class Builder:
         self.has_check_mark = has_check_mark
         self.active_field = active_field  # the field the citizen last touched (the keyboard types there)
         self.is_shifted = is_shifted
+        self.is_rtl = is_rtl  # Arabic: the layout is mirrored and words are prepared for HarfBuzz (bidi.py)
+        self.is_cjk = is_cjk  # Chinese: lines break between any two characters, without a hyphen
+        self.is_mirroring = is_rtl  # off while the on-screen keyboard is placed: its Latin layouts stay as they are
         self.message: tuple[str, str] = ("", "")  # a typing screen's error or notice, for its hint line
         self.out = Built()
 
@@ -110,6 +116,25 @@ class Builder:
             return 0
         return font.get_rect(text).width if hasattr(font, "get_rect") else font.size(text)[0]
 
+    def place(self, rect: pygame.Rect) -> pygame.Rect:
+        """``rect`` as laid out for this screen: mirrored left to right for a right-to-left language."""
+        rect = pygame.Rect(rect)
+        if self.is_mirroring:
+            rect.x = self.m.width - rect.right
+        return rect
+
+    def words(self, text: str) -> str:
+        """``text`` as the font draws it: right-to-left languages get their bidi runs (bidi.visual_rtl)."""
+        return visual_rtl(text) if self.is_rtl else text
+
+    def markup(self, markup: str) -> str:
+        """``words`` for the text between the tags of an html text box."""
+        if self.is_cjk:  # no spaces to break at: pygame-gui then breaks between characters (``is_cjk``)
+            return _TEXT_NODE.sub(lambda m: m.group(0).replace(" ", "\u00a0"), markup)
+        if not self.is_rtl:
+            return markup
+        return _TEXT_NODE.sub(lambda m: html.escape(visual_rtl(html.unescape(m.group(0))), quote=False), markup)
+
     # -- elements ---------------------------------------------------------------------------------
     def button(
         self, element_id: str, text: str, rect: pygame.Rect, intent: UserIntent | None, *,
@@ -117,6 +142,7 @@ class Builder:
     ) -> UIButton:
         rect = pygame.Rect(rect)
         rect.w, rect.h = max(rect.w, self.m.min_touch), max(rect.h, self.m.min_touch)
+        rect, text = self.place(rect), self.words(text)
         button = UIButton(rect, text, self.manager, object_id=self._oid(kind, element_id))
         if self.text_width(button, text) + BUTTON_PADDING > rect.w:  # too long: a smaller font
             button.kill()
@@ -133,6 +159,7 @@ class Builder:
         """One line of text; when it does not fit, ``smaller`` (a class with a smaller font) is used instead."""
         with warnings.catch_warnings():  # "label too small" is handled here, by a smaller font
             warnings.simplefilter("ignore", UserWarning)
+            rect, text = self.place(rect), self.words(text)
             label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
         if smaller and self.text_width(label, text) > label.rect.w - 8:
             label.kill()
@@ -143,8 +170,9 @@ class Builder:
         self, body: str, rect: pygame.Rect, *, kind: str = "@body", element_id: str = "", is_html: bool = False,
     ) -> UITextBox:
         """Wrapped text; ``rect.h == -1`` sizes the box to its text. Plain text is escaped."""
-        markup = body if is_html else html.escape(body).replace("\n", "<br>")
-        box = UITextBox(markup, pygame.Rect(rect), self.manager, object_id=self._oid(kind, element_id))
+        markup = self.markup(body if is_html else html.escape(body).replace("\n", "<br>"))
+        box = UITextBox(markup, self.place(rect), self.manager, object_id=self._oid(kind, element_id),
+                        allow_split_dashes=not self.is_cjk)
         return self._keep(box, element_id)
 
     def entry(
@@ -152,7 +180,7 @@ class Builder:
         layout: str = "",
     ) -> UITextEntryLine:
         text = self.saved_text.get(field_name, initial)
-        entry = UITextEntryLine(pygame.Rect(rect), self.manager, object_id=self._oid("", "field:" + field_name),
+        entry = UITextEntryLine(self.place(rect), self.manager, object_id=self._oid("", "field:" + field_name),
                                 initial_text=text or None)
         if is_masked:
             entry.set_text_hidden(True)
@@ -165,11 +193,11 @@ class Builder:
         return self._keep(entry, "field:" + field_name)
 
     def image(self, surface: pygame.Surface, rect: pygame.Rect, *, element_id: str = "") -> UIImage:
-        return self._keep(UIImage(pygame.Rect(rect), surface, self.manager, object_id=self._oid("", element_id)),
+        return self._keep(UIImage(self.place(rect), surface, self.manager, object_id=self._oid("", element_id)),
                           element_id)
 
     def panel(self, rect: pygame.Rect, *, kind: str = "@bar", layer: int = 1) -> UIPanel:
-        return self._keep(UIPanel(pygame.Rect(rect), starting_height=layer, manager=self.manager,
+        return self._keep(UIPanel(self.place(rect), starting_height=layer, manager=self.manager,
                                   object_id=self._oid(kind)))
 
     def dynamic(self, name: str, element: Any) -> None:

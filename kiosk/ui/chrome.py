@@ -10,9 +10,9 @@ from kiosk.journey.screens import STEPS, TOTAL_STEPS, Screen, can_cancel, can_go
 from kiosk.ui.builder import Builder, Column, intent, primary_rect
 from kiosk.ui.view import View
 
-LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
 LANGUAGE_NAMES = {"it": "Italiano", "en": "English", "de": "Deutsch", "fr": "Français", "sl": "Slovenščina",
-                  "ro": "Română", "sq": "Shqip", "uk": "Українська"}
+                  "ro": "Română", "sq": "Shqip", "uk": "Українська", "ar": "العربية", "zh": "中文"}
 PICKER_LABEL = "Lingua / Language"  # the same in every language: a citizen lost in a foreign one must find it
 
 

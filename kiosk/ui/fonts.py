@@ -1,15 +1,29 @@
-"""Find a font that covers Italian accents, €, č/š/ž (Slovene) and ✓; fall back to pygame-gui's own Noto Sans."""
+"""Find a font for the screen's script; fall back to pygame-gui's own Noto Sans.
+
+- Latin and Cyrillic (it en de fr sl ro sq uk): DejaVu Sans (fonts-dejavu-core), which also has €, ✓, ◐.
+- Arabic: DejaVu Sans too. It has the Arabic letters with their joining forms (HarfBuzz shapes them),
+  and Latin in the same face: SDL_ttf draws a string with one font and has no fallback, and Arabic
+  screens are full of Latin (SPID, CIE, emails, the codice fiscale). Noto Sans Arabic has no Latin.
+- Chinese (Simplified): WenQuanYi Micro Hei (fonts-wqy-microhei, 5 MB installed, with Latin and
+  digits). Noto Sans CJK (fonts-noto-cjk) would be 90 MB on the Pi's SD card for the same screens.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-_CANDIDATES = (
+_DEJAVU = (
     ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
 )
+_CJK = (
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", ""),  # one weight: bold is drawn by SDL_ttf
+    ("/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc", ""),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+)
+SCRIPTS = {"ar": "arabic", "zh": "cjk"}  # languages that need more than a Latin/Cyrillic font
 
 
 @dataclass(frozen=True)
@@ -17,14 +31,37 @@ class FontChoice:
     name: str  # the font name pygame-gui knows
     regular_path: str = ""  # empty: a font pygame-gui ships (no system font needed)
     bold_path: str = ""
+    script: str = "Latn"  # ISO 15924, for HarfBuzz shaping
+    is_rtl: bool = False
 
     @property
     def has_check_mark(self) -> bool:
-        return bool(self.regular_path)  # DejaVu Sans has ✓ and ◐; the bundled Noto Sans may not
+        return bool(self.regular_path)  # DejaVu Sans and WenQuanYi have ✓; the bundled Noto Sans may not
 
 
-def find_font() -> FontChoice:
-    for regular, bold in _CANDIDATES:
+def script_of(language: str) -> str:
+    """"latin", "arabic" or "cjk": which font a language's screens need."""
+    return SCRIPTS.get(language.split("_")[0], "latin")
+
+
+def _first(candidates: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    for regular, bold in candidates:
         if Path(regular).is_file():
-            return FontChoice("kiosk_sans", regular, bold if Path(bold).is_file() else regular)
-    return FontChoice("noto_sans")
+            return regular, bold if bold and Path(bold).is_file() else regular
+    return None
+
+
+def find_font(script: str = "latin") -> FontChoice:
+    """The font for ``script``; pygame-gui's bundled Noto fonts when the system has none."""
+    if script == "cjk":
+        found = _first(_CJK)
+        return FontChoice("kiosk_cjk", *found, script="Hani") if found else FontChoice("noto_sans_sc", script="Hani")
+    found = _first(_DEJAVU)
+    if script == "arabic":
+        return (FontChoice("kiosk_arabic", *found, script="Arab", is_rtl=True) if found
+                else FontChoice("noto_sans_ar", script="Arab", is_rtl=True))
+    return FontChoice("kiosk_sans", *found) if found else FontChoice("noto_sans")
+
+
+def font_for(language: str) -> FontChoice:
+    return find_font(script_of(language))

@@ -159,6 +159,7 @@ def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shi
     unit = max(unit, m.min_touch)
     top = rect.top
     used = pygame.Rect(rect.left, rect.top, 0, 0)
+    is_mirroring, b.is_mirroring = b.is_mirroring, False  # Latin layouts keep their order in Arabic too
     for r, row in enumerate(rows):
         row_w = sum(k.width for k in row) * unit + (len(row) - 1) * gap
         x = rect.left + (rect.w - row_w) / 2
@@ -177,5 +178,6 @@ def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shi
             b.out.keys[button] = key
             used.union_ip(button.rect)
             x += w + gap
+    b.is_mirroring = is_mirroring
     b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
     return used

@@ -18,13 +18,16 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     col.add(lambda r: b.text(t("È gratis e ci vogliono circa 15 minuti. Ti guidiamo passo per passo. "
                                "Se hai bisogno, tocca «Aiuto» e arriva una persona del Comune."), r))
     col.add(lambda r: b.text(t("Scegli la lingua:"), r))
-    per_row = 4
-    w = (col.rect.w - (per_row - 1) * m.gap * 2) // per_row
+    per_row = 5  # ten languages in two rows
+    w = (col.rect.w - (per_row - 1) * m.gap) // per_row
     items = list(LANGUAGE_NAMES.items())
+    rows = -(-len(items) // per_row)
+    room = col.rest().h - m.gap  # what the intro left above the bottom bar: rows shrink, never below 9 mm
+    h = max(m.min_touch, min(m.button_h, (room - (rows - 1) * m.gap) // rows))
     for start in range(0, len(items), per_row):
-        row = col.take(m.button_h)
+        row = col.take(h)
         for i, (lang, name) in enumerate(items[start:start + per_row]):
-            b.button(f"lang:{lang}", name, pygame.Rect(row.left + i * (w + m.gap * 2), row.top, w, row.h),
+            b.button(f"lang:{lang}", name, pygame.Rect(row.left + i * (w + m.gap), row.top, w, row.h),
                      intent(Intent.SET_LANGUAGE, lang), kind="@selected" if view.session.language == lang else "")
     primary(b, "start", t("Inizia") + "  ›", intent(Intent.START))
     y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2  # the bottom bar: no back or cancel here
