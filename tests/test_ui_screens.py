@@ -21,6 +21,7 @@ from kiosk.journey.events import Intent, UserIntent
 from kiosk.journey.screens import CAPTURE_SCREENS, Screen, can_go_back
 from kiosk.journey.session import Session
 from kiosk.ui.app import KioskUI
+from kiosk.ui.bidi import is_rtl, visual_rtl
 from kiosk.ui.i18n import Translator
 from kiosk.ui.view import View
 
@@ -136,7 +137,12 @@ def check_layout(ui: KioskUI, where: str) -> None:
             assert element.rect.bottom <= ui.size[1], f"{where}: text box {element.html_text[:40]!r} off screen"
 
 
-COMPLETE = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+def shown(lang: str, text: str) -> str:
+    """``text`` as a label of ``lang`` holds it: right-to-left languages hand HarfBuzz their bidi runs reversed."""
+    return visual_rtl(text) if is_rtl(lang) else text
+
+
+COMPLETE = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
 SHOTS = [(screen, lang) for lang in COMPLETE for screen in Screen]
 
 
@@ -152,8 +158,10 @@ def test_every_screen_renders(ui, screen, lang):
         assert "back" in ids
     if session.error:
         words = Translator(lang).message(session.error)
+        if is_rtl(lang):  # Arabic: the label holds the words as HarfBuzz is handed them (bidi runs reversed)
+            words = visual_rtl(words)
         box = "hint" if "hint" in ids else "error"  # typing screens say it on the line under the field
-        assert html.unescape(visible_text(ui.element(box))).endswith(words)
+        assert html.unescape(visible_text(ui.element(box))).replace("\u00a0", " ").endswith(words)
         assert session.error not in visible_text(ui.element(box))
 
 
@@ -171,12 +179,13 @@ def test_overlays(ui, overlay, lang):
     assert wanted in ui.element_ids()
     if overlay == "languages":  # every language by its own name; tapping one switches
         assert {f"lang:{code}" for code in COMPLETE} <= set(ui.element_ids())
-        assert ui.element("lang:uk").text == "Українська"
+        assert ui.element("lang:uk").text == shown(lang, "Українська")
+        assert ui.element("lang:ar").text == shown(lang, "العربية") and ui.element("lang:zh").text == shown(lang, "中文")
         assert click(ui, "lang:ro") == [UserIntent(Intent.SET_LANGUAGE, "ro")]
     if overlay == "inactivity":
-        assert ui.element("countdown").text == "22"
+        assert ui.element("countdown").text == shown(lang, "22")
         show(ui, view_of(s, now=NOW + timedelta(seconds=5)))  # updates in place
-        assert ui.element("countdown").text == "17"
+        assert ui.element("countdown").text == shown(lang, "17")
         assert click(ui, "continue") == [UserIntent(Intent.CONTINUE)]
 
 

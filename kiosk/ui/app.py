@@ -163,10 +163,14 @@ class KioskUI:
             misc = block.get("misc", {})
             if font.is_rtl and misc.get("text_horiz_alignment") == "left":
                 misc["text_horiz_alignment"] = "right"  # Arabic lines start at the right
+        if font.is_rtl:  # wrapped text starts at the right too
+            theme.setdefault("text_box", {}).setdefault("misc", {})["text_horiz_alignment"] = "right"
         # every language by its own name in its own script, whatever the screen's language
         for lang, other in (("ar", "arabic"), ("zh", "cjk")):
             block = copy.deepcopy({k: v for k, v in theme["button"].items() if k == "font"})
             _set_font(block["font"], find_font(other))
+            if font.is_rtl:  # the builder handed it the bidi form of the name: drawn right to left, it reads right
+                block["font"]["direction"] = "rtl"
             theme[f"#lang_{lang}"] = block
         return theme
 

@@ -94,7 +94,7 @@ class Builder:
         self.is_shifted = is_shifted
         self.is_rtl = is_rtl  # Arabic: the layout is mirrored and words are prepared for HarfBuzz (bidi.py)
         self.is_cjk = is_cjk  # Chinese: lines break between any two characters, without a hyphen
-        self.is_mirroring = is_rtl  # off while the on-screen keyboard is placed: its Latin layouts stay as they are
+        self.is_mirroring = is_rtl
         self.message: tuple[str, str] = ("", "")  # a typing screen's error or notice, for its hint line
         self.out = Built()
 

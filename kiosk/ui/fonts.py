@@ -36,7 +36,8 @@ class FontChoice:
 
     @property
     def has_check_mark(self) -> bool:
-        return bool(self.regular_path)  # DejaVu Sans and WenQuanYi have ✓; the bundled Noto Sans may not
+        # DejaVu Sans has ✓ ◐ ☑ ☐ ⚠; WenQuanYi lacks ☑ ☐ ⚠ (plain [X] and ! instead); the bundled Noto Sans may too
+        return bool(self.regular_path) and self.script != "Hani"
 
 
 def script_of(language: str) -> str:

@@ -76,4 +76,6 @@ def format_number(value: int | float, language: str) -> str:
     """A number with the language's digits grouping and decimal sign (Babel)."""
     from babel.numbers import format_decimal
 
-    return format_decimal(value, locale=language)
+    # Western digits (0-9) in every language, Arabic included: they are the digits on the citizen's Italian
+    # documents, receipts and codes, and what Arabic speakers from North Africa write. CLDR's "ar" says the same.
+    return format_decimal(value, locale=language, numbering_system="latn")

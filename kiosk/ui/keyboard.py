@@ -158,8 +158,8 @@ def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shi
         unit = min(unit, round(NUMERIC_UNIT * m.scale))
     unit = max(unit, m.min_touch)
     top = rect.top
-    used = pygame.Rect(rect.left, rect.top, 0, 0)
-    is_mirroring, b.is_mirroring = b.is_mirroring, False  # Latin layouts keep their order in Arabic too
+    used = b.place(pygame.Rect(rect.left, rect.top, 0, 0))  # grows in the coordinates the buttons land in
+    is_mirroring = b.is_mirroring  # right to left: the keyboard moves to the mirrored place, its keys keep their order
     for r, row in enumerate(rows):
         row_w = sum(k.width for k in row) * unit + (len(row) - 1) * gap
         x = rect.left + (rect.w - row_w) / 2
@@ -173,11 +173,15 @@ def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shi
                 label = "abc" if is_shifted else label
             elif layout == "name" and key.text.isalpha() and is_shifted:
                 label = key.label.lower()
-            button = b.button(key.key_id, label, pygame.Rect(round(x), y, round(w), h), None,
+            kx = round(x)
+            if is_mirroring:  # b.button mirrors the rect: pre-mirror it inside ``rect`` so that keys only shift
+                kx = rect.left + rect.right - kx - round(w)
+            button = b.button(key.key_id, label, pygame.Rect(kx, y, round(w), h), None,
                               kind="@key_on" if key.action == "shift" and is_shifted else "@key")
             b.out.keys[button] = key
             used.union_ip(button.rect)
             x += w + gap
-    b.is_mirroring = is_mirroring
     b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
+    if is_mirroring:  # in the screen's own (unmirrored) coordinates, like ``rect``
+        used.x = b.m.width - used.right
     return used
