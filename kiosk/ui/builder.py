@@ -161,9 +161,13 @@ class Builder:
             warnings.simplefilter("ignore", UserWarning)
             rect, text = self.place(rect), self.words(text)
             label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
-        if smaller and self.text_width(label, text) > label.rect.w - 8:
+        # Arabic letters reach deeper below the baseline than Latin ones: a line taller than its rect is clipped
+        is_clipped = self.is_rtl and getattr(label, "font", None) is not None and label.font.size(text)[1] > rect.h
+        if smaller and (self.text_width(label, text) > label.rect.w - 8 or is_clipped):
             label.kill()
-            label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(smaller, element_id))
+            with warnings.catch_warnings():  # the smaller font may still be a pixel taller than a tight rect
+                warnings.simplefilter("ignore", UserWarning)
+                label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(smaller, element_id))
         return self._keep(label, element_id)
 
     def text(
