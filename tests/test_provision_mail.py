@@ -23,7 +23,7 @@ from kiosk.receiver.provision.mail import (
 
 DEADLINE = date(2026, 12, 23)
 SUBJECT_WORD = {"it": "codice di attivazione", "en": "activation code", "de": "Aktivierungscodes",
-                "fr": "code d'activation", "sl": "aktivacijske kode"}
+                "fr": "code d'activation", "sl": "aktivacijske kode", "ar": "رمز التفعيل", "zh": "激活码"}
 
 
 def _compose(language="it", token="header.claims.signature", **options):
@@ -33,7 +33,7 @@ def _compose(language="it", token="header.claims.signature", **options):
     return payload, message
 
 
-@pytest.mark.parametrize("language", ["it", "en", "de", "fr", "sl"])
+@pytest.mark.parametrize("language", ["it", "en", "de", "fr", "sl", "ar", "zh"])
 def test_the_email_speaks_the_citizens_language(language):
     payload, message = _compose(language)
     assert SUBJECT_WORD[language] in message["Subject"]
@@ -46,6 +46,7 @@ def test_the_email_speaks_the_citizens_language(language):
         assert "2026" in body and "30" in body, "the deadline is stated"
         assert TOKEN_FILE_NAME in body
     assert f'lang="{language}"' in rich
+    assert f'dir="{"rtl" if language == "ar" else "ltr"}"' in rich  # Arabic reads right to left, the code never
 
 
 def test_every_catalogue_is_complete():

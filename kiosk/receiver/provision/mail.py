@@ -27,6 +27,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "mail"
 SOURCE_LANGUAGE = "it"
 FALLBACK_LANGUAGE = "en"
+RTL_LANGUAGES = frozenset({"ar"})  # written right to left (the html body says dir="rtl")
 TOKEN_FILE_NAME = "spid-attivazione.jwt"
 TOKEN_CONTENT_TYPE = ("application", "jwt")  # RFC 7519 section 10.3.1
 
@@ -122,12 +123,13 @@ def compose(payload: dict, *, token: str | None, message_id: str, sender: str, t
     ])
     e = lambda s: html.escape(s, quote=True)  # noqa: E731
     rich = (
-        f'<!DOCTYPE html><html lang="{e(language)}"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{e(language)}" dir="{"rtl" if language in RTL_LANGUAGES else "ltr"}">'
+        '<head><meta charset="utf-8">'
         f"<title>{e(t('mail.subject'))}</title></head>"
         '<body style="font-family:sans-serif;font-size:16px;line-height:1.5;color:#1a1a1a">'
         f"<p>{e(t('mail.greeting'))}<br>{e(t('mail.accepted'))}</p>"
         f"<p>{e(t('mail.second_half'))}</p>"
-        '<p style="font-family:monospace;font-size:28px;letter-spacing:4px;font-weight:bold">'
+        '<p dir="ltr" style="font-family:monospace;font-size:28px;letter-spacing:4px;font-weight:bold">'
         f"{e(code_half)}</p>"
         f"<p>{e(t('mail.first_half'))}</p>"
         f"<h2 style=\"font-size:18px\">{e(t('mail.next'))}</h2>"
