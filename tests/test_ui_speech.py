@@ -161,3 +161,26 @@ def test_code_hints_are_read_without_the_code_and_errors_on_the_hint_line_are_re
     show(ui, s)
     from kiosk.ui.i18n import Translator
     assert Translator("en").message("code_wrong") in log.said[-1][1]
+
+
+def test_arabic_is_read_in_reading_order(logged):
+    """The labels hold Arabic prepared for right-to-left drawing; what is spoken is the sentence as written."""
+    ui, log = logged
+    show(ui, sample_session(Screen.WELCOME, "ar"))
+    language, words = log.said[-1]
+    assert language == "ar"
+    assert "SPID" in words and "DIPS" not in words
+    assert "احصل هنا على هويتك الرقمية SPID" in words
+
+
+@pytest.mark.parametrize(("language", "words"), [("ar", "أدخل بطاقتك الصحية"), ("zh", "请插入您的医疗卡")])
+def test_espeak_ng_speaks_arabic_and_chinese(tmp_path, language, words):
+    backend = EspeakNg(wav_dir=tmp_path)
+    try:
+        backend.speak(words, language)
+        backend.wait()
+        (path,) = backend.written
+        with wave.open(str(path)) as w:
+            assert w.getnframes() > w.getframerate() // 2  # half a second at least: the words were voiced
+    finally:
+        backend.close()

@@ -266,12 +266,13 @@ class KioskUI:
                 name = ""
             elif name in SPEECH_SKIP:
                 continue
+            logical = self._built.logical.get(id(element))  # Arabic: the words before bidi reordering
             if isinstance(element, UITextBox):
-                parts.append(plain(element.html_text))
+                parts.append(plain(logical or element.html_text))
             elif isinstance(element, UILabel):
-                parts.append(element.text)
+                parts.append(logical or element.text)
             elif isinstance(element, UIButton):  # what can be done comes after what is said
-                buttons.append(element.text.strip(" ‹›"))
+                buttons.append((logical or element.text).strip(" ‹›"))
         return parts + buttons
 
     def _rebuild_key(self, view: View) -> tuple:

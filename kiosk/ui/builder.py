@@ -78,6 +78,7 @@ class Built:
     max_lengths: dict[str, int] = field(default_factory=dict)
     hints: dict[str, Any] = field(default_factory=dict)  # field name -> its live validation label
     hint_message: str = ""  # an error or notice shown in the hint line until the citizen types
+    logical: dict[int, str] = field(default_factory=dict)  # id(element) -> its words in reading order (Arabic)
 
 
 class Builder:
@@ -142,11 +143,13 @@ class Builder:
     ) -> UIButton:
         rect = pygame.Rect(rect)
         rect.w, rect.h = max(rect.w, self.m.min_touch), max(rect.h, self.m.min_touch)
-        rect, text = self.place(rect), self.words(text)
+        rect, logical, text = self.place(rect), text, self.words(text)
         button = UIButton(rect, text, self.manager, object_id=self._oid(kind, element_id))
         if self.text_width(button, text) + BUTTON_PADDING > rect.w:  # too long: a smaller font
             button.kill()
             button = UIButton(rect, text, self.manager, object_id=self._oid("@small", element_id))
+        if text != logical:
+            self.out.logical[id(button)] = logical
         if not is_enabled:
             button.disable()
         if intent is not None:
@@ -159,7 +162,7 @@ class Builder:
         """One line of text; when it does not fit, ``smaller`` (a class with a smaller font) is used instead."""
         with warnings.catch_warnings():  # "label too small" is handled here, by a smaller font
             warnings.simplefilter("ignore", UserWarning)
-            rect, text = self.place(rect), self.words(text)
+            rect, logical, text = self.place(rect), text, self.words(text)
             label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(kind, element_id))
         # Arabic letters reach deeper below the baseline than Latin ones: a line taller than its rect is clipped
         is_clipped = self.is_rtl and getattr(label, "font", None) is not None and label.font.size(text)[1] > rect.h
@@ -168,15 +171,20 @@ class Builder:
             with warnings.catch_warnings():  # the smaller font may still be a pixel taller than a tight rect
                 warnings.simplefilter("ignore", UserWarning)
                 label = UILabel(pygame.Rect(rect), text, self.manager, object_id=self._oid(smaller, element_id))
+        if text != logical:
+            self.out.logical[id(label)] = logical
         return self._keep(label, element_id)
 
     def text(
         self, body: str, rect: pygame.Rect, *, kind: str = "@body", element_id: str = "", is_html: bool = False,
     ) -> UITextBox:
         """Wrapped text; ``rect.h == -1`` sizes the box to its text. Plain text is escaped."""
-        markup = self.markup(body if is_html else html.escape(body).replace("\n", "<br>"))
+        logical = body if is_html else html.escape(body).replace("\n", "<br>")
+        markup = self.markup(logical)
         box = UITextBox(markup, self.place(rect), self.manager, object_id=self._oid(kind, element_id),
                         allow_split_dashes=not self.is_cjk)
+        if markup != logical:
+            self.out.logical[id(box)] = logical
         return self._keep(box, element_id)
 
     def entry(
