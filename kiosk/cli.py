@@ -79,11 +79,13 @@ def cmd_receiver(args) -> int:
     data = Path(args.data)
     if args.receiver_command == "show":
         payload = receiver_inspect.show(data, args.enrollment_id)
+        standing = receiver_inspect.standing(data, args.enrollment_id)
         if args.json:
-            print(json.dumps(payload, indent=2, ensure_ascii=False))
+            print(json.dumps({**payload, "receiver": standing}, indent=2, ensure_ascii=False))
         else:
             claims = payload.get("verified_claims", {}).get("verification", {})
             print(f"enrollment {args.enrollment_id}: decrypted; trust framework {claims.get('trust_framework')}")
+            print(f"status {standing['status']}; contacts: {receiver_inspect.describe_contacts(standing['contacts'])}")
         return 0
     if args.receiver_command == "import":
         from kiosk.appliance.usb_export import import_packets
@@ -103,12 +105,16 @@ def cmd_receiver(args) -> int:
     if args.receiver_command == "decide":
         from kiosk.receiver.decisions import Decisions
         from kiosk.receiver.keys import database_path
-        from kiosk.receiver.storage import PacketStore
+        from kiosk.receiver.storage import ContactUnverified, PacketStore
 
         if not database_path(data).exists():
             raise KioskError(f"no receiver database in {data}")
         with PacketStore(database_path(data)) as store:
-            record = Decisions(store).decide(args.enrollment_id, args.decision, reasons=args.reason or [])
+            try:
+                record = Decisions(store).decide(args.enrollment_id, args.decision, reasons=args.reason or [])
+            except ContactUnverified as err:
+                raise KioskError(f"not accepted: {err}; wait for the citizen to confirm, or reject with "
+                                 "--reason contact_unverified") from None
         reasons = f" ({', '.join(record.reasons)})" if record.reasons else ""
         print(f"enrollment {record.enrollment_id} (reference {record.reference}): {record.status}{reasons}")
         return 0

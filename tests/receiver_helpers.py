@@ -9,7 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from kiosk.domain.sample import sample_enrollment
+from dataclasses import replace
+
+from kiosk.domain.sample import SAMPLE_CONTACT, sample_enrollment
 from kiosk.receiver.certs import MutualTls, make_mutual_tls
 from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
 from kiosk.receiver.server import ServerTls
@@ -43,8 +45,13 @@ def https_client(server, certs: MutualTls, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=server.url, verify=client_context(certs, **kwargs), timeout=10)
 
 
+VERIFIED_CONTACT = replace(SAMPLE_CONTACT, is_email_verified=True, is_mobile_verified=True)
+
+
 def sealed(data_dir: Path, key, enrollment=None, *, kiosk_id: str = KIOSK) -> tuple[str, bytes]:
-    enrollment = enrollment or sample_enrollment(kiosk_id=kiosk_id)
+    """A packet sealed as the online kiosk seals it (contacts verified by one-time codes) unless
+    ``enrollment`` says otherwise."""
+    enrollment = enrollment or sample_enrollment(kiosk_id=kiosk_id, contact=VERIFIED_CONTACT)
     plaintext = json.dumps(enrollment.to_payload()).encode()
     packet = seal(plaintext, recipient=load_recipient(public_key_path(data_dir)), signing_key=key,
                   kiosk_id=kiosk_id, enrollment_id=enrollment.enrollment_id, created_at=datetime.now(timezone.utc))

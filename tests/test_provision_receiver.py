@@ -13,7 +13,7 @@ import pytest
 from provision_helpers import citizen_named, provisioning_settings, unique_surname
 from provision_helpers import ra, scim_server, smtp  # noqa: F401 - fixtures
 from receiver_helpers import TOKEN as OPERATOR_TOKEN
-from receiver_helpers import https_client, prepare, sealed, server_tls
+from receiver_helpers import VERIFIED_CONTACT, https_client, prepare, sealed, server_tls
 from scim_fixtures import TOKEN
 
 from kiosk.domain.sample import sample_enrollment
@@ -29,7 +29,7 @@ from sync_helpers import coordinator
 
 
 def new_citizen_enrollment():
-    return sample_enrollment(citizen=citizen_named(unique_surname()))
+    return sample_enrollment(citizen=citizen_named(unique_surname()), contact=VERIFIED_CONTACT)
 
 
 def test_the_running_receiver_follows_an_acceptance_through_to_the_email(tmp_path, ra, smtp, scim_server):
@@ -70,7 +70,8 @@ def test_the_running_receiver_follows_an_acceptance_through_to_the_email(tmp_pat
 def test_a_citizen_who_already_has_an_identity_is_told_to_use_it(tmp_path, ra, smtp, scim_server):
     data_dir, key, _ = prepare(tmp_path)
     citizen = citizen_named(unique_surname())
-    first, second = sample_enrollment(citizen=citizen), sample_enrollment(citizen=citizen)
+    first, second = (sample_enrollment(citizen=citizen, contact=VERIFIED_CONTACT),
+                     sample_enrollment(citizen=citizen, contact=VERIFIED_CONTACT))
     with Intake(data_dir) as intake:
         for enrollment in (first, second):
             intake.receive(*sealed(data_dir, key, enrollment))

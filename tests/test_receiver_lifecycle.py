@@ -202,3 +202,60 @@ def test_cli_decide_and_show(tmp_path):
                            capture_output=True, text=True, timeout=60)
     payload = json.loads(shown.stdout)
     assert payload["verified_claims"]["verification"]["trust_framework"] == "it_spid"
+
+
+def test_an_unconfirmed_contact_blocks_acceptance_until_the_citizen_opens_the_link(world, tmp_path):
+    server, client, data_dir, key, certs = world
+    from kiosk.receiver.messages import FileMessenger
+
+    offline = sample_enrollment(kiosk_id="comune-roma-01")  # sealed offline: email and mobile "to verify"
+    enrollment_id, packet = sealed(data_dir, key, offline)
+    assert put(client, enrollment_id, packet).status_code == 201
+    status = client.get(f"/v1/packets/{enrollment_id}/status").json()
+    assert status["contacts"] == {"email": "to_verify", "mobile": "to_verify"}
+    refused = decide(client, enrollment_id, "accept")
+    assert refused.status_code == 409 and refused.json()["error"] == "contact_unverified"
+    assert "email" in refused.json()["detail"] and "mobile" in refused.json()["detail"]
+    assert client.get(f"/v1/packets/{enrollment_id}/status").json()["status"] == "received"
+    assert accepted_calls == [], "nothing provisioned, no activation email to an unconfirmed address"
+    kiosk = [sys.executable, "-m", "kiosk", "receiver"]
+    shown = subprocess.run(kiosk + ["show", enrollment_id, "--json", "--data", str(data_dir)],
+                           capture_output=True, text=True, timeout=60)
+    assert json.loads(shown.stdout)["receiver"]["contacts"] == {"email": "to_verify", "mobile": "to_verify"}
+    cli = subprocess.run(kiosk + ["decide", enrollment_id, "accept", "--data", str(data_dir)],
+                         capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 2 and "not confirmed yet: email, mobile" in cli.stderr
+    assert "--reason contact_unverified" in cli.stderr
+
+    links = [re.search(r"https://\S+(/v1/verify/\S+)", m["body"]).group(1) for m in FileMessenger(data_dir).messages()]
+    with https_client(server, certs, with_client_cert=False) as browser:  # the citizen, at home
+        assert browser.get(links[0]).status_code == 200
+        assert decide(client, enrollment_id, "accept").status_code == 409, "one of two confirmed is not enough"
+        assert browser.get(links[1]).status_code == 200
+    assert client.get(f"/v1/packets/{enrollment_id}/status").json()["contacts"] == {
+        "email": "confirmed", "mobile": "confirmed"}
+    accepted = decide(client, enrollment_id, "accept")
+    assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+    assert accepted_calls == [enrollment_id]
+    text = subprocess.run(kiosk + ["show", enrollment_id, "--data", str(data_dir)],
+                          capture_output=True, text=True, timeout=60)
+    assert "status accepted; contacts: email confirmed by link; mobile confirmed by link" in text.stdout
+
+
+def test_a_contact_the_citizen_never_confirms_can_be_rejected_with_that_reason(world):
+    _, client, data_dir, key, _ = world
+    enrollment_id, packet = sealed(data_dir, key, sample_enrollment(kiosk_id="comune-roma-01"))
+    put(client, enrollment_id, packet)
+    rejected = decide(client, enrollment_id, "reject", ["contact_unverified"])
+    assert rejected.status_code == 200 and rejected.json()["reasons"] == ["contact_unverified"]
+
+
+def test_contacts_verified_at_the_kiosk_need_no_link(world):
+    _, client, data_dir, key, _ = world
+    from kiosk.receiver.messages import FileMessenger
+
+    enrollment_id, packet = sealed(data_dir, key)  # verified online with one-time codes
+    put(client, enrollment_id, packet)
+    assert client.get(f"/v1/packets/{enrollment_id}/status").json()["contacts"] == {}
+    assert FileMessenger(data_dir).messages() == []
+    assert decide(client, enrollment_id, "accept").status_code == 200

@@ -6,6 +6,13 @@ durable ``accepted`` job (``PacketStore.pending_jobs("accepted")``): provisionin
 RAO token and the activation email take it from there, and survive a crash in between. Callbacks
 in ``on_accepted`` run right after the commit for in-process consumers (best effort: the job is the
 guarantee). ``mark_activated`` is for whoever completes the activation.
+
+An acceptance is refused (``ContactUnverified``, HTTP 409 ``contact_unverified``) while a contact
+the kiosk marked "to verify" (it was offline) has not been confirmed through the emailed link.
+Refused rather than flagged: acceptance provisions the identity and emails the citizen the second
+half of the activation code, so an unconfirmed address (a typo, someone else's mailbox) would send
+half of the credential to a stranger, and SPID requires verified email and mobile before an
+identity is issued. The operator can wait for the link, or reject with ``contact_unverified``.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ class Decisions:
         if decision == "accept":
             if reasons:
                 raise BadDecision("an acceptance takes no reasons")
-            record = self.store.set_status(enrollment_id, "accepted", job=ACCEPTED_JOB)
+            record = self.store.set_status(enrollment_id, "accepted", job=ACCEPTED_JOB, needs_contacts=True)
             for callback in self.on_accepted:
                 try:
                     callback(enrollment_id)

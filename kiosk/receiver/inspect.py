@@ -24,6 +24,26 @@ def show(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
         return intake.open(enrollment_id, packet)
 
 
+CONTACT_STATES = {"to_verify": "to verify (link emailed, not confirmed yet)", "confirmed": "confirmed by link"}
+
+
+def standing(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
+    """Where a stored enrollment stands, without personal data: status, reasons, contacts.
+
+    ``contacts`` maps each channel the kiosk could not verify to ``to_verify`` or ``confirmed``;
+    an acceptance is refused while any is ``to_verify`` (``kiosk.receiver.decisions``).
+    """
+    with Intake(data_dir) as intake:
+        record = intake.status(enrollment_id)
+        return {"status": record.status, "reasons": record.reasons, "contacts": intake.store.contacts(enrollment_id)}
+
+
+def describe_contacts(contacts: dict[str, str]) -> str:
+    if not contacts:
+        return "verified at the kiosk"
+    return "; ".join(f"{channel} {CONTACT_STATES.get(state, state)}" for channel, state in contacts.items())
+
+
 def verdict(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
     """What can be said of a stored packet without revealing it.
 

@@ -71,6 +71,7 @@ class Intake:
             digest=digest,
             packet=packet,
             reasons=reasons,
+            unverified=[channel for channel, _ in unverified],
         )
         if outcome is PutOutcome.CREATED and self.on_unverified_contact is not None:
             for channel, email in unverified:

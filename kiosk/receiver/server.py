@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kiosk.errors import SealError, StoreError, ValidationError
+from kiosk.packet import parse
 from kiosk.receiver.decisions import BadDecision, Decisions
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import database_path, init_data_dir
@@ -88,6 +89,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/otp/{otp_id}/verify", "_otp_verify"),
     Route("GET", "/v1/verify/{token}", "_verify_link", is_public=True),
 )
+
+
+def certificate_identities(peer: dict) -> set[str]:
+    """The names a verified peer certificate (``SSLSocket.getpeercert()``) vouches for: CN and SAN."""
+    names = {value for rdn in peer.get("subject", ()) for key, value in rdn if key == "commonName"}
+    names.update(value for kind, value in peer.get("subjectAltName", ()) if kind in ("DNS", "URI"))
+    return names
 
 
 def openapi_document() -> dict:
@@ -335,6 +343,19 @@ class _Handler(BaseHTTPRequestHandler):
         getpeercert = getattr(self.connection, "getpeercert", None)
         return bool(getpeercert and getpeercert())
 
+    def _is_sent_by_signer(self, packet: bytes) -> bool:
+        """Whether the TLS client certificate names the kiosk whose key id the packet is signed under.
+
+        A kiosk's certificate carries its kiosk id as common name (or a subjectAltName): kiosk B's
+        certificate must not deliver a packet that kiosk A signed (a stolen or copied packet). A
+        packet whose header does not parse is left to the intake, which refuses it with its own code.
+        """
+        try:
+            kiosk_id = parse(packet).header.kiosk_id
+        except SealError:
+            return True
+        return kiosk_id in certificate_identities(self.connection.getpeercert() or {})
+
     def _is_operator(self) -> bool:
         token = self.server.operator_token
         given = self.headers.get("Authorization", "")
@@ -354,6 +375,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         packet = self._read_body(self.server.max_body)
         if packet is None:
+            return
+        if self.server.tls_context is not None and not self._is_sent_by_signer(packet):
+            self._reply(HTTPStatus.FORBIDDEN, {"error": "certificate_kiosk_mismatch"})
             return
         try:
             receipt = self.server.intake.receive(enrollment_id, packet)
@@ -449,10 +473,15 @@ class _Handler(BaseHTTPRequestHandler):
                                    self.server.provisioning.get(record.enrollment_id))
         except StoreError:
             progress = progress_of(record.status, record.reasons, None)
+        try:
+            contacts = self.server.intake.store.contacts(record.enrollment_id)
+        except StoreError:
+            contacts = {}
         self._reply(HTTPStatus.OK, {
             "enrollment_id": record.enrollment_id, "reference": record.reference, "status": record.status,
             "reasons": record.reasons, "updated_at": record.updated_at or record.received_at,
             "stage": progress["stage"], "provisioned": progress["provisioned"], "email_sent": progress["email_sent"],
+            "contacts": contacts,
         })
 
     def _read_json(self) -> dict | None:

@@ -41,6 +41,12 @@ class BadTransition(StoreError, ValueError):
     code = "bad_transition"
 
 
+class ContactUnverified(BadTransition):
+    """Accepting needs the citizen's contacts confirmed: one the kiosk could not verify still is not."""
+
+    code = "contact_unverified"
+
+
 class PacketPurged(PacketNotFound):
     """The packet's sealed data was deleted after the retention of a rejected enrollment."""
 
@@ -94,7 +100,15 @@ CREATE TABLE IF NOT EXISTS packets (
     packet BLOB NOT NULL
 )
 """
-_COLUMNS = {"reference": "TEXT NOT NULL DEFAULT ''", "updated_at": "TEXT NOT NULL DEFAULT ''"}
+_COLUMNS = {"reference": "TEXT NOT NULL DEFAULT ''", "updated_at": "TEXT NOT NULL DEFAULT ''",
+            "unverified": "TEXT NOT NULL DEFAULT '[]'"}  # contacts the kiosk could not verify (offline)
+# the same table as kiosk.receiver.otp's: the emailed links that confirm a contact later
+_CONTACT_CHECKS = """
+CREATE TABLE IF NOT EXISTS contact_checks (
+    token_hash TEXT PRIMARY KEY, enrollment_id TEXT NOT NULL, channel TEXT NOT NULL,
+    created_at TEXT NOT NULL, verified_at TEXT
+)
+"""
 _JOBS = """
 CREATE TABLE IF NOT EXISTS jobs (
     job_id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -130,6 +144,7 @@ class PacketStore:
                     self._db.execute(f"ALTER TABLE packets ADD COLUMN {column} {kind}")
             self._db.execute("CREATE INDEX IF NOT EXISTS packets_reference ON packets (reference)")
             self._db.execute(_JOBS)
+            self._db.execute(_CONTACT_CHECKS)
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the receiver database: {err.__class__.__name__}") from None
         self._lock = threading.Lock()
@@ -145,11 +160,13 @@ class PacketStore:
             self._db.close()
 
     def put(
-        self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes, reasons: Sequence[str] = ()
+        self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes, reasons: Sequence[str] = (),
+        unverified: Sequence[str] = (),
     ) -> PutOutcome:
         """Store ``packet`` once; a second put under the same id never changes what is stored.
 
         With ``reasons`` (the automatic checks failed) it is stored already ``rejected``.
+        ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline).
         """
         received_at = _now()
         status = "rejected" if reasons else "received"
@@ -157,10 +174,11 @@ class PacketStore:
             with self._db.atomic():
                 inserted = self._db.execute(
                     "INSERT INTO packets (enrollment_id, kiosk_id, digest, size, status, received_at,"
-                    " packet, reference, updated_at, reasons) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " packet, reference, updated_at, reasons, unverified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT DO NOTHING",
                     (enrollment_id, kiosk_id, digest, len(packet), status, received_at, packet,
-                     reference_of(enrollment_id), received_at, json.dumps(list(reasons))),
+                     reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
+                     json.dumps(list(unverified))),
                 ).rowcount
                 if inserted:
                     return PutOutcome.CREATED
@@ -213,15 +231,36 @@ class PacketStore:
                 (before,),
             ).rowcount
 
+    def contacts(self, enrollment_id: str) -> dict[str, str]:
+        """Contacts the kiosk could not verify and where they stand: channel -> ``to_verify`` | ``confirmed``.
+
+        Empty when the kiosk verified every contact itself (one-time codes) or there were none.
+        """
+        with self._lock, _sql_errors():
+            return self._contacts(enrollment_id)
+
+    def _contacts(self, enrollment_id: str) -> dict[str, str]:
+        row = self._db.execute("SELECT unverified FROM packets WHERE enrollment_id = ?", (enrollment_id,)).fetchone()
+        if row is None:
+            raise PacketNotFound("no packet under that enrollment id")
+        links = self._db.execute(
+            "SELECT channel, MAX(verified_at IS NOT NULL) FROM contact_checks WHERE enrollment_id = ? GROUP BY channel",
+            (enrollment_id,),
+        ).fetchall()
+        result = {channel: "to_verify" for channel in json.loads(row[0])}
+        result.update((channel, "confirmed" if confirmed else "to_verify") for channel, confirmed in links)
+        return dict(sorted(result.items()))
+
     def set_status(
         self, enrollment_id: str, status: str, *, reasons: Sequence[str] = (), job: str | None = None,
-        force: bool = False,
+        force: bool = False, needs_contacts: bool = False,
     ) -> StoredPacket:
         """Move a packet to ``status`` along ``kiosk.domain.outcome.TRANSITIONS``.
 
         Reasons are citizen-actionable codes. ``job`` records a durable follow-up (``jobs`` table)
         in the same transaction. Setting the status a packet already has is a no-op (idempotent).
-        ``force`` skips the transition rule (for migrations and tests only).
+        ``force`` skips the transition rule (for migrations and tests only). ``needs_contacts``
+        refuses the move (``ContactUnverified``) while a contact is still to verify.
         """
         if status not in STATUSES:
             raise UnknownStatus(f"unknown status {status!r}")
@@ -235,6 +274,10 @@ class PacketStore:
                 if row[0] != status:
                     if not force and not is_transition(row[0], status):
                         raise BadTransition(f"cannot go from {row[0]} to {status}")
+                    pending = [c for c, state in self._contacts(enrollment_id).items() if state == "to_verify"]
+                    if needs_contacts and pending:
+                        raise ContactUnverified(
+                            f"not confirmed yet: {', '.join(pending)} (the citizen has not opened the emailed link)")
                     now = _now()
                     self._db.execute(
                         "UPDATE packets SET status = ?, reasons = ?, updated_at = ? WHERE enrollment_id = ?",

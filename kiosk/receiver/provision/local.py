@@ -163,6 +163,28 @@ def demo_authority(directory: str | os.PathLike[str]):
     return ca_cert, key_path, cert_path
 
 
+def confirm_emailed_links(receiver_dir: Path) -> int:
+    """The demo citizen opens the verification links the receiver emailed (its mail sink,
+    ``DATA/outbox``), as a citizen does at home when the kiosk could not verify a contact; how many.
+
+    An acceptance is refused while a contact is unconfirmed (``kiosk.receiver.decisions``).
+    """
+    import re
+
+    from kiosk.receiver.keys import database_path
+    from kiosk.receiver.messages import FileMessenger
+    from kiosk.receiver.otp import Verifier
+
+    messenger = FileMessenger(receiver_dir)
+    tokens = [m.group(1) for message in messenger.messages()
+              if (m := re.search(r"/v1/verify/([A-Za-z0-9_-]+)", message.get("body", "")))]
+    verifier = Verifier(database_path(receiver_dir), messenger)
+    try:
+        return sum(verifier.confirm_link(token) is not None for token in tokens)
+    finally:
+        verifier.close()
+
+
 def follow_up_demo(out: Path, receiver_dir: Path, enrollment_id: str, *, town: str) -> dict:
     """What the demo shows after delivery: the scripted operator accepts; the receiver provisions the
     user to a real scim2-server, makes the RAO token and emails it to a real aiosmtpd server over
@@ -184,6 +206,7 @@ def follow_up_demo(out: Path, receiver_dir: Path, enrollment_id: str, *, town: s
     context.load_cert_chain(smtp_cert, smtp_key)
     (receiver_dir / "scim").mkdir(parents=True, exist_ok=True)
     with LocalScimServer(receiver_dir / "scim") as scim, LocalMailServer(tls_context=context) as mail:
+        confirm_emailed_links(receiver_dir)
         with PacketStore(database_path(receiver_dir)) as store:
             Decisions(store).decide(enrollment_id, "accept")  # what `kiosk receiver decide ID accept` does
         settings = ProvisioningSettings(
