@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import queue
+import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -141,6 +142,7 @@ class Shell:
         self.on_committed = None  # optional callback(enrollment_id) for sync to pick up
         self.sync = sync  # the SyncCoordinator when a receiver is configured (OTP, status check)
         self._otp_ids: dict[str, str] = {}  # channel -> the receiver's id for the code sent (memory only)
+        self._otp_session = ""  # opaque id of this citizen's session for the receiver's code limits
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-effects")
         self._in_flight = 0
         self._lock = threading.Lock()
@@ -357,17 +359,23 @@ class Shell:
 
     def _do_SendOtp(self, effect: fx.SendOtp):
         """The receiver sends the code; offline (or refused) the journey goes on and the packet says "to verify"."""
-        otp_id = self.sync.send_otp(effect.channel, effect.address) if self.sync is not None else None
-        if otp_id:
-            self._otp_ids[effect.channel] = otp_id
-        return ev.OtpSent(effect.channel, bool(otp_id))
+        if self.sync is None:
+            return ev.OtpSent(effect.channel, False)
+        if not self._otp_session:  # an opaque id for this citizen's session: the receiver's per-session limit
+            self._otp_session = secrets.token_urlsafe(16)
+        sent = self.sync.send_otp(effect.channel, effect.address, session=self._otp_session)
+        if getattr(sent, "retry_after", 0):  # OtpWait: too many codes asked for; the receiver says how long
+            return ev.OtpSent(effect.channel, False, retry_after_s=sent.retry_after)
+        if sent:
+            self._otp_ids[effect.channel] = sent
+        return ev.OtpSent(effect.channel, bool(sent))
 
     def _do_CheckOtp(self, effect: fx.CheckOtp):
         otp_id = self._otp_ids.get(effect.channel)
-        is_valid = bool(otp_id and self.sync is not None and self.sync.check_otp(otp_id, effect.code))
-        if is_valid:
+        check = self.sync.verify_otp(otp_id, effect.code) if otp_id and self.sync is not None else None
+        if check is not None and (check.verified or check.is_burnt):
             self._otp_ids.pop(effect.channel, None)
-        return ev.OtpChecked(effect.channel, is_valid)
+        return ev.OtpChecked(effect.channel, bool(check and check.verified), is_burnt=bool(check and check.is_burnt))
 
     def _do_QueryPinTries(self, effect: fx.QueryPinTries):
         try:
@@ -486,6 +494,7 @@ class Shell:
 
     def _do_WipeSession(self, effect: fx.WipeSession):
         self._otp_ids.clear()
+        self._otp_session = ""
         log.info("session wiped", extra={"reason": effect.reason})
         return None
 

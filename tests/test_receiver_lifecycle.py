@@ -133,9 +133,9 @@ def test_one_time_codes_are_sent_and_checked(world):
     assert message["to"] == "giulia.bianchi@example.it" and message["channel"] == "email"
     code = re.search(r"\b(\d{6})\b", message["body"]).group(1)
     wrong = "000000" if code != "000000" else "111111"
-    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": wrong}).json() == {"verified": False}
-    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": True}
-    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": False}, "once only"
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": wrong}).json() == {"verified": False, "tries_left": 4}
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": True, "tries_left": 0}
+    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json()["verified"] is False, "once only"
     assert client.post("/v1/otp", json={"channel": "email", "address": "not an address"}).status_code == 400
     assert client.post("/v1/otp", json={"channel": "fax", "address": "1"}).status_code == 400
     sms = client.post("/v1/otp", json={"channel": "mobile", "address": "333 123 4567"})
@@ -148,9 +148,12 @@ def test_five_wrong_codes_use_up_a_code(world):
 
     otp_id = client.post("/v1/otp", json={"channel": "email", "address": "g@example.it"}).json()["otp_id"]
     code = re.search(r"\b(\d{6})\b", FileMessenger(data_dir).messages()[-1]["body"]).group(1)
-    for _ in range(5):
-        client.post(f"/v1/otp/{otp_id}/verify", json={"code": "99999" + ("8" if code[-1] != "8" else "7")})
-    assert client.post(f"/v1/otp/{otp_id}/verify", json={"code": code}).json() == {"verified": False}
+    wrong = "99999" + ("8" if code[-1] != "8" else "7")
+    answers = [client.post(f"/v1/otp/{otp_id}/verify", json={"code": wrong}) for _ in range(5)]
+    assert [a.json()["tries_left"] for a in answers[:4]] == [4, 3, 2, 1]
+    burnt = client.post(f"/v1/otp/{otp_id}/verify", json={"code": code})
+    assert burnt.status_code == 429 and burnt.json()["verified"] is False and burnt.json()["error"] == "code_burnt"
+    assert 1 <= int(burnt.headers["Retry-After"]) <= 60, "a new code once the cool-down is over"
 
 
 def test_unverified_contacts_get_a_link_that_confirms_them_later(world):

@@ -89,12 +89,14 @@ class CaptureFailed:
 class OtpSent:
     channel: str  # "email" | "mobile"
     is_sent: bool
+    retry_after_s: int = 0  # not sent because too many codes were asked for: the receiver's Retry-After
 
 
 @dataclass(frozen=True)
 class OtpChecked:
     channel: str
     is_valid: bool
+    is_burnt: bool = False  # too many wrong codes: this code can no longer verify the contact
 
 
 @dataclass(frozen=True)

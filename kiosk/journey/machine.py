@@ -26,6 +26,7 @@ from kiosk.journey.session import Draft, Session, correction_screen
 
 # A PIN is never sent to the card when it would be the last try: three wrong PINs block a CNS.
 MIN_TRIES_TO_SEND = 2
+MAX_OTP_WAIT_S = 120  # a citizen waits this long at most for a new one-time code; past it, verified later
 
 
 @dataclass(frozen=True)
@@ -677,6 +678,11 @@ class Journey:
             return []
         if event.is_sent:
             self._go(code_screen, now)
+        elif 0 < event.retry_after_s <= MAX_OTP_WAIT_S:  # a code was sent moments ago: wait a little
+            s.error, s.otp_wait_s = "otp_wait", event.retry_after_s
+        elif event.retry_after_s:  # too many codes for this address: no citizen waits that long here
+            self._go(self._after_contact(event.channel), now)
+            s.notice = "otp_too_many"
         else:  # offline after all: the receiver verifies later by email link
             self._go(self._after_contact(event.channel), now)
             s.notice = "verify_later"
@@ -688,6 +694,9 @@ class Journey:
         if event.is_valid:
             setattr(s, f"is_{event.channel}_verified", True)
             self._go(self._after_contact(event.channel), now)
+        elif event.is_burnt:  # too many wrong codes: go on, "to verify" later by email link (as offline)
+            self._go(self._after_contact(event.channel), now)
+            s.notice = "otp_too_many"
         else:
             s.error = "code_wrong"
         return []

@@ -41,6 +41,7 @@ class Session:
     overlay: str = ""  # "" | "help" | "cancel" | "inactivity"
     error: str = ""  # message key of the last problem, shown on the current screen
     notice: str = ""  # message key of a neutral notice
+    otp_wait_s: int = 0  # with error "otp_wait": seconds before a new code can be sent
     fields: dict[str, str] = field(default_factory=dict)  # what the citizen typed, by field name
     citizen: Citizen | None = None
     has_card_certificate: bool = False

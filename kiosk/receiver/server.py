@@ -9,8 +9,10 @@ certificate signed by its client CA (the kiosks'); without it, plain HTTP for lo
     GET  /v1/packets/{enrollment_id}/status    {"enrollment_id", "reference", "status", "reasons"}
     GET  /v1/status/{reference}                the same, by the receipt reference (XXXX-XXXX-XXXX)
     POST /v1/packets/{enrollment_id}/decision  operator (Bearer token): {"decision", "reasons"}
-    POST /v1/otp                               send a one-time code: {"channel", "address"} -> {"otp_id"}
-    POST /v1/otp/{otp_id}/verify               {"code"} -> {"verified": bool}
+    POST /v1/otp                               send a one-time code: {"channel", "address", "session"} -> {"otp_id"}
+                                               429 + Retry-After: too many codes for that address or session
+    POST /v1/otp/{otp_id}/verify               {"code"} -> {"verified": bool, "tries_left": n}
+                                               429 + Retry-After: the code is burnt (too many wrong codes)
     GET  /v1/verify/{token}                    the link emailed when the kiosk could not verify (public)
     GET  /healthz, GET /openapi.json           (public)
 
@@ -50,7 +52,7 @@ from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import database_path, init_data_dir
 from kiosk.receiver.provision.jobs import JobQueue, progress_of
 from kiosk.receiver.messages import FileMessenger, Messenger
-from kiosk.receiver.otp import Verifier
+from kiosk.receiver.otp import OtpLimits, RateLimited, Verifier
 from kiosk.receiver.storage import BadTransition, PacketNotFound, PutOutcome, StoredPacket
 
 if TYPE_CHECKING:
@@ -138,6 +140,7 @@ class ReceiverServer:
         provisioning: ProvisioningSettings | None = None,
         messenger: Messenger | None = None,
         public_url: str = "",
+        otp_limits: OtpLimits = OtpLimits(),
     ) -> None:
         self.data_dir = data_dir
         self.host = host
@@ -152,6 +155,7 @@ class ReceiverServer:
         self._worker_wake = threading.Event()
         self.messenger = messenger  # None: messages are written to DATA/outbox (simulated email/SMS)
         self.public_url = public_url  # where citizens reach /v1/verify/{token}; default: this server's URL
+        self.otp_limits = otp_limits
         self.key_id: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -187,7 +191,7 @@ class ReceiverServer:
         self._httpd.decisions = Decisions(intake.store, on_accepted=(*self.on_accepted, *wake))
         self._httpd.provisioning = JobQueue(database_path(self.data_dir))
         verifier = Verifier(database_path(self.data_dir), self.messenger or FileMessenger(self.data_dir),
-                            public_url=self.public_url or self.url)
+                            public_url=self.public_url or self.url, limits=self.otp_limits)
         intake.on_unverified_contact = verifier.send_link
         self._httpd.verifier = verifier
         self._httpd.max_body = self.max_body
@@ -426,10 +430,19 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_json()
         if body is None:
             return
+        session = body.get("session", "")
+        if not isinstance(session, str) or len(session) > 100:
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_session"})
+            return
         try:
-            otp_id = self.server.verifier.send_code(str(body.get("channel")), str(body.get("address", "")))
+            otp_id = self.server.verifier.send_code(str(body.get("channel")), str(body.get("address", "")),
+                                                    session=session)
         except ValidationError as err:
             self._reply(HTTPStatus.BAD_REQUEST, {"error": err.code})
+            return
+        except RateLimited as err:
+            self._reply(HTTPStatus.TOO_MANY_REQUESTS, {"error": err.code, "retry_after": err.retry_after},
+                        headers={"Retry-After": str(err.retry_after)})
             return
         except StoreError:
             self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
@@ -440,12 +453,18 @@ class _Handler(BaseHTTPRequestHandler):
         body = self._read_json()
         if body is None:
             return
+        verifier = self.server.verifier
         try:
-            is_valid = self.server.verifier.check_code(otp_id, str(body.get("code", "")))
+            check = verifier.check(otp_id, str(body.get("code", "")))
+            wait = 0 if check.is_verified or check.tries_left else max(1, verifier.resend_wait_s(otp_id))
         except StoreError:
             self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, headers={"Retry-After": "5"})
             return
-        self._reply(HTTPStatus.OK, {"verified": is_valid})
+        if wait:  # burnt (too many wrong codes), used or expired: a new code after Retry-After
+            self._reply(HTTPStatus.TOO_MANY_REQUESTS, {"error": "code_burnt", "verified": False, "tries_left": 0,
+                                                       "retry_after": wait}, headers={"Retry-After": str(wait)})
+            return
+        self._reply(HTTPStatus.OK, {"verified": check.is_verified, "tries_left": check.tries_left})
 
     def _verify_link(self, token: str) -> None:
         channel = self.server.verifier.confirm_link(token) if len(token) < 100 else None

@@ -322,27 +322,67 @@ class SyncCoordinator:
             return None
 
     # -- one-time codes (email and mobile verification) --------------------------------------------
-    def send_otp(self, channel: str, address: str) -> str | None:
-        """Ask the receiver to send a one-time code; its id, or ``None`` when offline or refused."""
-        body = self._post_json("/v1/otp", {"channel": channel, "address": address})
+    def send_otp(self, channel: str, address: str, *, session: str = "") -> str | OtpWait | None:
+        """Ask the receiver to send a one-time code: its id; ``OtpWait`` when the receiver refuses
+        because too many codes were asked for (429 with ``Retry-After``); ``None`` when offline or refused.
+        ``session`` is an opaque id of the citizen's session (the receiver limits codes per session)."""
+        payload = {"channel": channel, "address": address, **({"session": session} if session else {})}
+        response = self._post("/v1/otp", payload)
+        if response is not None and response.status_code == 429:
+            wait = _retry_after(response)
+            return OtpWait(max(1, round(wait))) if wait is not None else None
+        body = _json_of(response, (201, 200))
         otp_id = body.get("otp_id") if isinstance(body, dict) else None
         return otp_id if isinstance(otp_id, str) else None
 
     def check_otp(self, otp_id: str, code: str) -> bool | None:
         """True/False for the code the citizen typed; ``None`` when the receiver cannot tell."""
-        body = self._post_json(f"/v1/otp/{otp_id}/verify", {"code": code})
-        verified = body.get("verified") if isinstance(body, dict) else None
-        return verified if isinstance(verified, bool) else None
+        return self.verify_otp(otp_id, code).verified
 
-    def _post_json(self, path: str, payload: dict):
+    def verify_otp(self, otp_id: str, code: str) -> OtpCheck:
+        """The receiver's verdict on the code the citizen typed, and whether the code is burnt."""
+        response = self._post(f"/v1/otp/{otp_id}/verify", {"code": code})
+        if response is not None and response.status_code == 429:  # too many wrong codes: burnt
+            return OtpCheck(False, is_burnt=True)
+        body = _json_of(response, (200,))
+        verified = body.get("verified") if isinstance(body, dict) else None
+        if not isinstance(verified, bool):
+            return OtpCheck(None)
+        tries_left = body.get("tries_left")
+        return OtpCheck(verified, is_burnt=not verified and tries_left == 0)
+
+    def _post(self, path: str, payload: dict) -> httpx.Response | None:
         try:
             response = self._client.post(f"{self.base_url}{path}", json=payload, timeout=10.0)
             self.transport.check_peer(response)
-            if response.status_code not in (200, 201):
-                return None
-            return response.json()
-        except (httpx.HTTPError, UntrustedReceiver, ValueError):
+            return response
+        except (httpx.HTTPError, UntrustedReceiver):
             return None
+
+    def _post_json(self, path: str, payload: dict):
+        return _json_of(self._post(path, payload), (200, 201))
+
+
+@dataclass(frozen=True)
+class OtpWait:
+    """The receiver will not send another code yet: ``retry_after`` seconds (its ``Retry-After``)."""
+
+    retry_after: int
+
+
+@dataclass(frozen=True)
+class OtpCheck:
+    verified: bool | None  # None: the receiver could not tell (offline, garbage)
+    is_burnt: bool = False  # too many wrong codes: this code verifies nothing any more
+
+
+def _json_of(response: httpx.Response | None, codes: tuple[int, ...]):
+    if response is None or response.status_code not in codes:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _reasons(body: dict) -> list[str]:

@@ -281,7 +281,7 @@ class KioskUI:
         extra = module.state_key(view) if hasattr(module, "state_key") else ()
         keys = (self._active_field, self._is_shifted) if s.screen is self._screen else ("", False)
         return (s.screen, s.language, s.overlay, s.is_large_text, s.is_high_contrast, s.error, s.notice,
-                s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra, keys)
+                s.otp_wait_s, s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra, keys)
 
     def _build(self, view: View) -> None:
         s = view.session

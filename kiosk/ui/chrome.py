@@ -8,6 +8,7 @@ import pygame
 from kiosk.journey.events import Intent
 from kiosk.journey.screens import STEPS, TOTAL_STEPS, Screen, can_cancel, can_go_back
 from kiosk.ui.builder import Builder, Column, intent, primary_rect
+from kiosk.ui.i18n import format_number
 from kiosk.ui.view import View
 
 LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
@@ -53,13 +54,21 @@ def title(b: Builder, text: str) -> None:
     b.label(text, rect, kind="@title", element_id="title", smaller="@title_small")
 
 
+def error_words(b: Builder, s) -> str:
+    """The error in plain words; ``{seconds}`` (a new one-time code after a wait) filled in."""
+    words = b.t.message(s.error)
+    if "{seconds}" in words:
+        words = words.replace("{seconds}", format_number(max(1, s.otp_wait_s), s.language))
+    return words
+
+
 def messages(b: Builder, view: View, area: pygame.Rect) -> pygame.Rect:
     """The error (red, with "!") or notice (blue) box on top of the content; returns the space left."""
     s = view.session
     col = Column(area, b.m.gap)
     if s.error:
-        col.add(lambda r: b.text("⚠  " + b.t.message(s.error) if b.has_check_mark else "! " + b.t.message(s.error),
-                                 r, kind="@error", element_id="error"))
+        words = error_words(b, s)
+        col.add(lambda r: b.text(("⚠  " if b.has_check_mark else "! ") + words, r, kind="@error", element_id="error"))
     elif s.notice:
         col.add(lambda r: b.text(b.t.message(s.notice), r, kind="@notice", element_id="notice"))
     if s.is_busy and s.screen not in (Screen.SEALING, Screen.INSERT_CARD):
@@ -71,7 +80,7 @@ def message_words(b: Builder, view: View) -> tuple[str, str]:
     """The one message a typing screen shows in its hint line: (words, theme class) or ("", "")."""
     s = view.session
     if s.error:
-        return (("⚠  " if b.has_check_mark else "! ") + b.t.message(s.error)), "@hint_error"
+        return (("⚠  " if b.has_check_mark else "! ") + error_words(b, s)), "@hint_error"
     if s.is_busy:
         return b.t("Un momento, sto lavorando…"), "@hint_notice"
     if s.notice:
