@@ -148,6 +148,9 @@ class PacketStore:
         except sqlite3.Error as err:
             raise StoreError(f"cannot open the receiver database: {err.__class__.__name__}") from None
         self._lock = threading.Lock()
+        self._queue: list[_PendingPut] = []  # puts waiting for the next group commit
+        self._queue_changed = threading.Condition()
+        self._is_committing = False
 
     def __enter__(self) -> PacketStore:
         return self
@@ -169,23 +172,62 @@ class PacketStore:
         ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline).
         """
         received_at = _now()
-        status = "rejected" if reasons else "received"
-        with self._lock, _sql_errors():
-            with self._db.atomic():
-                inserted = self._db.execute(
-                    "INSERT INTO packets (enrollment_id, kiosk_id, digest, size, status, received_at,"
-                    " packet, reference, updated_at, reasons, unverified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (enrollment_id, kiosk_id, digest, len(packet), status, received_at, packet,
-                     reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
-                     json.dumps(list(unverified))),
-                ).rowcount
-                if inserted:
-                    return PutOutcome.CREATED
-                (stored_digest,) = self._db.execute(
-                    "SELECT digest FROM packets WHERE enrollment_id = ?", (enrollment_id,)
-                ).fetchone()
-        return PutOutcome.DUPLICATE if stored_digest == digest else PutOutcome.CONFLICT
+        row = (enrollment_id, kiosk_id, digest, len(packet), "rejected" if reasons else "received", received_at,
+               packet, reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
+               json.dumps(list(unverified)))
+        return self._group_commit(_PendingPut(row)).result()
+
+    def _group_commit(self, put: _PendingPut) -> _PendingPut:
+        """Group commit: the puts of concurrent requests share one transaction and one fsync.
+
+        The first waiting thread commits everything queued so far (it becomes the leader); those
+        arriving meanwhile queue up for the next transaction. Each put returns only once its own
+        transaction is committed and synced (``synchronous=FULL``): an acknowledgement is never
+        given for data that a power cut could still lose.
+        """
+        with self._queue_changed:
+            self._queue.append(put)
+            while not put.is_done:
+                if self._is_committing:
+                    self._queue_changed.wait()
+                    continue
+                batch, self._queue = self._queue, []
+                self._is_committing = True
+                self._queue_changed.release()
+                try:
+                    self._commit_batch(batch)
+                finally:
+                    self._queue_changed.acquire()
+                    self._is_committing = False
+                    self._queue_changed.notify_all()
+        return put
+
+    def _commit_batch(self, batch: list[_PendingPut]) -> None:
+        try:
+            with self._lock, _sql_errors():
+                with self._db.atomic():
+                    for put in batch:
+                        inserted = self._db.execute(
+                            "INSERT INTO packets (enrollment_id, kiosk_id, digest, size, status, received_at,"
+                            " packet, reference, updated_at, reasons, unverified)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            put.row,
+                        ).rowcount
+                        if inserted:
+                            put.outcome = PutOutcome.CREATED
+                            continue
+                        (stored_digest,) = self._db.execute(
+                            "SELECT digest FROM packets WHERE enrollment_id = ?", (put.row[0],)
+                        ).fetchone()
+                        put.outcome = PutOutcome.DUPLICATE if stored_digest == put.row[2] else PutOutcome.CONFLICT
+        except BaseException as exc:  # nothing of this batch is stored: each put says so
+            for put in batch:
+                put.outcome, put.error = None, exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for put in batch:
+                put.is_done = True
 
     def get(self, enrollment_id: str) -> StoredPacket:
         """The routing record (not the packet bytes) or ``PacketNotFound``."""
@@ -318,6 +360,20 @@ class PacketStore:
     def count(self) -> int:
         with self._lock, _sql_errors():
             return self._db.execute("SELECT COUNT(*) FROM packets").fetchone()[0]
+
+
+@dataclass(slots=True)
+class _PendingPut:
+    row: tuple
+    outcome: PutOutcome | None = None
+    error: BaseException | None = None
+    is_done: bool = False
+
+    def result(self) -> PutOutcome:
+        if self.error is not None:
+            raise self.error
+        assert self.outcome is not None
+        return self.outcome
 
 
 def _record(row: Sequence) -> StoredPacket:
