@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from hardware.card.simcard import SimCard
@@ -26,8 +29,11 @@ from kiosk.logs import setup_logging
 from kiosk.receiver import inspect as receiver_inspect
 from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
 from kiosk.receiver.certs import fingerprint, make_mutual_tls
+from kiosk.receiver.messages import FileMessenger
+from kiosk.receiver.otp import OtpLimits
 from kiosk.receiver.server import ReceiverServer, ServerTls
 from kiosk.sync.coordinator import SyncCoordinator
+from kiosk.sync.service import FreezeRules, SyncService
 from kiosk.sync.transport import Transport
 
 log = logging.getLogger("kiosk.demo")
@@ -51,7 +57,9 @@ SCRIPT: dict[Screen, list[str]] = {
     Screen.DOCUMENT_DETAILS: ["field:document_number", "field:document_issuer", "field:document_issue_date",
                               "field:document_expiry_date", "next"],
     Screen.EMAIL: ["field:email", "next"],
+    Screen.EMAIL_CODE: ["field:email_code", "next"],  # the code, read from the demo's mail sink
     Screen.MOBILE: ["field:mobile", "next"],
+    Screen.MOBILE_CODE: ["field:mobile_code", "next"],  # the code, read from the demo's SMS sink
     Screen.CONSENTS: ["toggle:terms", "next"],
     Screen.REVIEW: ["next"],
     Screen.IDENTIFICATION: ["choose:operator"],
@@ -62,6 +70,16 @@ SCRIPT: dict[Screen, list[str]] = {
 }
 for _screen in CAPTURE_SCREENS:
     SCRIPT[_screen] = ["await_photo", "next"]  # the kiosk shoots by itself; "Scatta la foto" if it does not
+
+
+def read_code(receiver_dir: Path, channel: str) -> str:
+    """The latest one-time code sent on ``channel`` ("email" or "mobile"), as the citizen reads it
+    on their phone: from the demo receiver's simulated mail and SMS (``DIR/receiver/outbox``)."""
+    for message in reversed(FileMessenger(receiver_dir).messages()):
+        found = re.search(r"\b(\d{6})\b", message.get("body", ""))
+        if message.get("channel") == channel and found:
+            return found.group(1)
+    raise KioskError(f"demo: no one-time code arrived by {channel}")
 
 
 class DemoWorld:
@@ -103,8 +121,10 @@ class DemoResult:
 class ScriptedCitizen:
     """Clicks through the real UI by posting mouse and text events, as fingers would."""
 
-    def __init__(self, app: KioskApp, world: DemoWorld, *, shots: Path, max_turns: int = 2000) -> None:
+    def __init__(self, app: KioskApp, world: DemoWorld, *, shots: Path, max_turns: int = 2000,
+                 read_code: Callable[[str], str] | None = None) -> None:
         self.app, self.world, self.shots, self.max_turns = app, world, shots, max_turns
+        self.read_code = read_code  # channel -> the one-time code the citizen received (their phone, their mail)
         self.result = DemoResult()
 
         app.on_screen = self._arrived
@@ -192,6 +212,11 @@ class ScriptedCitizen:
                 continue
             if action.startswith("field:"):
                 name = action.split(":", 1)[1]
+                if name.endswith("_code"):
+                    if self.read_code is None:
+                        raise KioskError("demo: the citizen has no phone or mailbox to read the code from")
+                    self.type_into(name, self.read_code(name.removesuffix("_code")))
+                    continue
                 if self.app.shell.journey.session.fields.get(name) != SAMPLE_FIELDS[name]:
                     self.type_into(name, SAMPLE_FIELDS[name])  # read from the document's zone: no typing
                 continue
@@ -240,7 +265,10 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
     tls = ServerTls(certs.server.cert, certs.server.key, certs.client_ca.cert)
     summary: dict = {"kiosk_id": config.kiosk.id, "ok": False}
     started = time.monotonic()
-    with ReceiverServer(receiver_dir, tls=tls) as server, Hardware.from_config(config) as hardware:
+    # Back-to-back demo runs send codes to the same sample address: no cool-down in the demo receiver.
+    otp_limits = OtpLimits(cooldown_s=0.0, max_sends=1000)
+    with ReceiverServer(receiver_dir, tls=tls, otp_limits=otp_limits) as server, \
+            Hardware.from_config(config) as hardware:
         shell = build_shell(config, hardware, receiver_public_key=public_key_path(receiver_dir))
         operator = SimCard.sample_operator().identity.codice_fiscale
         shell.operators.add(operator)
@@ -250,6 +278,9 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
             client_key=certs.client.key, pinned_sha256=fingerprint(certs.server.cert.read_bytes()),
         ))
         shell.sync = coordinator
+        # One round of the kiosk's own sync loop: the receiver answers, so the kiosk is online and the
+        # citizen verifies email and mobile with one-time codes (offline they would be "to verify").
+        SyncService(coordinator, rules=FreezeRules.from_config(config.sync), post=shell.events.put).run_once()
         world = DemoWorld(hardware)
         app = KioskApp.create(shell, config, headless=headless)
         try:
@@ -262,7 +293,7 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
                 return 0
             committed: list[str] = []
             shell.on_committed = committed.append
-            result = ScriptedCitizen(app, world, shots=shots).run()
+            result = ScriptedCitizen(app, world, shots=shots, read_code=partial(read_code, receiver_dir)).run()
         finally:
             app.close()
         report = coordinator.deliver_due()

@@ -176,3 +176,29 @@ def test_contact_screenshots_show_the_typed_text_with_its_hint(demo, tmp_path, s
 
     to_filled, to_empty = differing(references["filled"]), differing(references["empty"])
     assert to_filled < to_empty / 4, f"{screen}: the field and hint on the screenshot do not show {field} typed"
+
+
+def test_the_demo_citizen_verifies_email_and_mobile_with_the_codes_received(demo):
+    """Online, the one-time code screens appear; the codes come from the demo's mail and SMS sink."""
+    import re
+
+    from PIL import Image
+
+    from kiosk.receiver.messages import FileMessenger
+
+    _, out, _ = demo
+    summary = json.loads((out / "summary.json").read_text())
+    states = summary["states"]
+    assert states.index("email") + 1 == states.index("email_code")
+    assert states.index("mobile") + 1 == states.index("mobile_code")
+    for screen in ("email_code", "mobile_code"):
+        shot = next((out / "screens").glob(f"*-{screen}.png"))
+        assert Image.open(shot).size == Image.open(next((out / "screens").glob("*-email.png"))).size
+    sent = FileMessenger(out / "receiver").messages()
+    assert {m["channel"] for m in sent} >= {"email", "mobile"}
+    assert all(re.search(r"\b\d{6}\b", m["body"]) for m in sent if "codice" in m["body"])
+    result = subprocess.run([sys.executable, "-m", "kiosk", "receiver", "show", summary["enrollment_id"], "--json",
+                             "--data", str(out / "receiver")], capture_output=True, text=True, timeout=60)
+    shown = json.loads(result.stdout)
+    assert shown["contact"]["email_verified"] is True and shown["contact"]["mobile_verified"] is True
+    assert shown["receiver"]["contacts"] == {}, "verified at the kiosk: no link to wait for before accepting"

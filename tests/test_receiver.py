@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import signal
@@ -271,3 +272,41 @@ def test_serve_forever_stops_cleanly_on_sigterm(data_dir):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_concurrent_puts_share_group_commits_and_each_gets_its_own_outcome(tmp_path):
+    """Many request threads storing at once: every packet stored once, duplicates and conflicts told apart."""
+    import threading
+
+    from kiosk.receiver.storage import PacketStore, PutOutcome
+
+    store = PacketStore(tmp_path / "receiver.db")
+    outcomes: dict[tuple[str, int], PutOutcome] = {}
+    start = threading.Barrier(12)
+
+    def deliver(worker: int) -> None:
+        start.wait()
+        for n in range(10):
+            enrollment_id = f"E{n:02d}W{worker % 6:02d}AAAAAAAAAAAA"  # workers w and w+6 deliver the same ids
+            body = b"packet %d %d" % (n, worker % 6) if worker < 11 else b"other bytes"
+            digest = hashlib.sha256(body).hexdigest()
+            outcomes[enrollment_id, worker] = store.put(enrollment_id=enrollment_id, kiosk_id="k", digest=digest,
+                                                        packet=body)
+
+    threads = [threading.Thread(target=deliver, args=(w,)) for w in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert store.count() == 60
+        for n in range(10):
+            for pair in range(5):
+                enrollment_id = f"E{n:02d}W{pair:02d}AAAAAAAAAAAA"
+                got = sorted(o.value for o in (outcomes[enrollment_id, pair], outcomes[enrollment_id, pair + 6]))
+                assert got == ["created", "duplicate"], enrollment_id
+                assert store.packet_bytes(enrollment_id) == b"packet %d %d" % (n, pair)
+            last = f"E{n:02d}W05AAAAAAAAAAAA"
+            assert sorted(o.value for o in (outcomes[last, 5], outcomes[last, 11])) == ["conflict", "created"]
+    finally:
+        store.close()
