@@ -33,7 +33,7 @@ from kiosk.receiver.messages import FileMessenger
 from kiosk.receiver.otp import OtpLimits
 from kiosk.receiver.server import ReceiverServer, ServerTls
 from kiosk.sync.coordinator import SyncCoordinator
-from kiosk.sync.service import FreezeRules, SyncService
+from kiosk.journey.events import NetworkChanged
 from kiosk.sync.transport import Transport
 
 log = logging.getLogger("kiosk.demo")
@@ -278,9 +278,9 @@ def run_demo(config: Config, *, out: Path, headless: bool) -> int:
             client_key=certs.client.key, pinned_sha256=fingerprint(certs.server.cert.read_bytes()),
         ))
         shell.sync = coordinator
-        # One round of the kiosk's own sync loop: the receiver answers, so the kiosk is online and the
-        # citizen verifies email and mobile with one-time codes (offline they would be "to verify").
-        SyncService(coordinator, rules=FreezeRules.from_config(config.sync), post=shell.events.put).run_once()
+        # The receiver answers, so the kiosk is online (what its sync loop would tell the journey) and
+        # the citizen verifies email and mobile with one-time codes (offline they would be "to verify").
+        shell.events.put(NetworkChanged(coordinator.is_reachable()))
         world = DemoWorld(hardware)
         app = KioskApp.create(shell, config, headless=headless)
         try:

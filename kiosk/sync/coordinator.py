@@ -311,6 +311,10 @@ class SyncCoordinator:
         status = body["stage"] if body["status"] == "accepted" and body.get("stage") in LOOKUP_STAGES else body["status"]
         return {"status": status, "reasons": _reasons(body)}
 
+    def is_reachable(self) -> bool:
+        """Whether the receiver answers (its health check), over the same pinned mutual TLS."""
+        return self._get_json("/healthz") is not None
+
     def _get_json(self, path: str):
         try:
             response = self._client.get(f"{self.base_url}{path}")

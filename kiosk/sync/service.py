@@ -153,7 +153,7 @@ class SyncService:
     def _is_receiver_up(self, report) -> bool:
         if report.delivered or report.failed:
             return report.is_reachable
-        return self.coordinator._get_json("/healthz") is not None  # nothing to send: ask if it is there
+        return self.coordinator.is_reachable()  # nothing to send: ask if it is there
 
     def _run(self) -> None:
         while not self._stop.is_set():
