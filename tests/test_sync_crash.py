@@ -17,6 +17,7 @@ from kiosk.receiver.storage import PacketStore
 from kiosk.sealing import load_or_create_signing_key, public_key_pem
 from kiosk.store import Store
 from kiosk.sync.coordinator import SyncCoordinator
+from kiosk.receiver.certs import issue
 from kiosk.sync.transport import Transport
 
 import crash_worker
@@ -36,17 +37,20 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
         lane.mkdir()
         kiosk_id = f"crash-kiosk-{n}"
         trust_kiosk(data_dir, kiosk_id, public_key_pem(load_or_create_signing_key(lane / "kiosk.key")))
-        lanes.append((lane, kiosk_id))
+        # each kiosk its own client certificate: the receiver refuses a packet sent under another kiosk's
+        lanes.append((lane, kiosk_id, issue(lane / "tls", name=kiosk_id, ca=certs.client_ca, is_server=False)))
     kills: Counter[str] = Counter()
     kills_lock = threading.Lock()
     errors: list[str] = []
     rng = random.Random(9)
 
     with ReceiverServer(data_dir, tls=server_tls(certs)) as server:
-        transport = dict(base_url=server.url, pinned_cert=certs.server.cert, client_cert=certs.client.cert,
-                         client_key=certs.client.key, connections=2, timeout_s=5.0)
+        def transport_for(client) -> dict:
+            return dict(base_url=server.url, pinned_cert=certs.server.cert, client_cert=client.cert,
+                        client_key=client.key, connections=2, timeout_s=5.0)
 
-        def lane_loop(lane, kiosk_id, count, seed):
+        def lane_loop(lane, kiosk_id, client, count, seed):
+            transport = transport_for(client)
             local = random.Random(seed)
             for k in range(count):
                 phase = context.RawValue("i", 0)
@@ -69,8 +73,8 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
                 with kills_lock:
                     kills[hit] += 1
 
-        threads = [threading.Thread(target=lane_loop, args=(lane, kid, KILLS // LANES, rng.random()))
-                   for lane, kid in lanes]
+        threads = [threading.Thread(target=lane_loop, args=(lane, kid, client, KILLS // LANES, rng.random()))
+                   for lane, kid, client in lanes]
         for t in threads:
             t.start()
         for t in threads:
@@ -82,7 +86,8 @@ def test_kill_9_at_random_points_loses_nothing_and_duplicates_nothing(tmp_path):
 
         # the power is back for good: every lane reprints what it owes and drains its outbox
         committed: dict[str, str] = {}
-        for lane, _ in lanes:
+        for lane, _, client in lanes:
+            transport = transport_for(client)
             with Store.open(lane / "kiosk.db") as store:
                 assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 for enrollment_id, *_ in store.pending_print():
