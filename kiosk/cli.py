@@ -138,7 +138,8 @@ def cmd_receiver(args) -> int:
         scim = provisioning.scim_url or "off"
         print(f"provisioning on: SCIM {scim}, email via {provisioning.smtp.host}:{provisioning.smtp.port}", flush=True)
     serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data),
-                  provisioning=provisioning, public_url=args.public_url or "")
+                  provisioning=provisioning, public_url=args.public_url or "",
+                  workers=os.cpu_count() or 1 if args.workers is None else args.workers)
     return 0
 
 
@@ -425,6 +426,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="its bearer token (default: provisioning.scim_token from the config)")
     receiver.add_argument("--public-url", metavar="URL", help="where citizens reach the emailed verification links "
                           "(default: this server's own URL)")
+    receiver.add_argument("--workers", type=int, metavar="N",
+                          help="processes that verify and decrypt packets, so that concurrent deliveries use every "
+                               "core (default: one per CPU; 0: on the request threads)")
     receiver.set_defaults(func=cmd_receiver, receiver_command=None)
     rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
     show = rsub.add_parser("show", help="decrypt and print one received enrollment",

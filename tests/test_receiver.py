@@ -310,3 +310,30 @@ def test_concurrent_puts_share_group_commits_and_each_gets_its_own_outcome(tmp_p
             assert sorted(o.value for o in (outcomes[last, 5], outcomes[last, 11])) == ["conflict", "created"]
     finally:
         store.close()
+
+
+def test_intake_workers_verify_in_other_processes_with_the_same_outcomes(data_dir, kiosk_key):
+    """``workers``: the CPU-bound checks run in a process pool; answers and refusals are the same."""
+    from kiosk.receiver.intake import Intake
+    from kiosk.errors import SealError
+    from kiosk.receiver.storage import PutOutcome
+
+    from receiver_helpers import sealed
+
+    good = make_packet(data_dir, kiosk_key)
+    tampered = bytearray(good)
+    tampered[-10] ^= 0x01
+    offline_id, offline = sealed(data_dir, kiosk_key, sample_enrollment(kiosk_id=KIOSK), kiosk_id=KIOSK)
+    links: list[tuple[str, str]] = []
+    with Intake(data_dir, workers=2) as intake:
+        intake.on_unverified_contact = lambda enrollment_id, channel, email: links.append((enrollment_id, channel))
+        assert intake.receive(ENROLLMENT, good).outcome is PutOutcome.CREATED
+        assert intake.receive(ENROLLMENT, good).outcome is PutOutcome.DUPLICATE
+        with pytest.raises(SealError) as refused:
+            intake.receive("01JH8Z3Q4V5W6X7Y8Z9A0B1C2E", bytes(tampered))
+        assert refused.value.code in ("bad_signature", "enrollment_mismatch", "malformed")
+        assert intake.receive(offline_id, offline).outcome is PutOutcome.CREATED
+        record = intake.status(offline_id)
+        assert record.kiosk_id == KIOSK and record.status == "received"
+        assert intake.store.contacts(offline_id) == {"email": "to_verify", "mobile": "to_verify"}
+    assert links == [(offline_id, "email"), (offline_id, "mobile")]

@@ -2,17 +2,26 @@
 
 The plaintext exists only inside ``Intake.receive`` (to validate it) and is then dropped: what is
 stored is the packet exactly as received.
+
+With ``workers`` > 0 the CPU-bound part (signature, decryption, JSON, the attachments' digests) runs
+in a pool of that many processes, so that concurrent deliveries use every core instead of queueing
+on one interpreter lock; storing (group commit) stays in this process. The pool starts on the
+first packet. With ``workers=0`` everything runs on the calling thread.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.errors import SealError
+from kiosk.errors import SealError, StoreError
 from kiosk.packet import parse
 from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_kiosks
 from kiosk.receiver.storage import PacketStore, PutOutcome, StoredPacket
@@ -38,8 +47,11 @@ class Receipt:
 class Intake:
     """The receiver's core, bound to a data directory (``kiosk.receiver.keys`` layout)."""
 
-    def __init__(self, data_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, data_dir: str | os.PathLike[str], *, workers: int = 0) -> None:
         self.data_dir = Path(data_dir)
+        self.workers = workers
+        self._pool: ProcessPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         key = load_receiver_key(self.data_dir)
         self._private_key = key.private_key
         self.key_id = key.key_id
@@ -54,29 +66,46 @@ class Intake:
         self.close()
 
     def close(self) -> None:
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         self.store.close()
 
     def receive(self, enrollment_id: str, packet: bytes) -> Receipt:
         """Verify and validate ``packet``, then store it once. Raises ``SealError`` subclasses."""
-        payload = self.open(enrollment_id, packet)
-        if payload.get("enrollment_id") != enrollment_id:
-            raise EnrollmentMismatch("payload enrollment id does not match")
-        reasons = problems(payload)  # failed automatic checks: stored, but already rejected
-        unverified = _unverified_contacts(payload)
-        del payload
-        digest = hashlib.sha256(packet).hexdigest()
+        if self.workers:
+            checked = self._check_in_pool(enrollment_id, packet)
+        else:
+            checked = _check(self, enrollment_id, packet)
         outcome = self.store.put(
             enrollment_id=enrollment_id,
-            kiosk_id=parse(packet).header.kiosk_id,
-            digest=digest,
+            kiosk_id=checked.kiosk_id,
+            digest=checked.digest,
             packet=packet,
-            reasons=reasons,
-            unverified=[channel for channel, _ in unverified],
+            reasons=checked.reasons,
+            unverified=[channel for channel, _ in checked.unverified],
         )
+        unverified, digest = checked.unverified, checked.digest
         if outcome is PutOutcome.CREATED and self.on_unverified_contact is not None:
             for channel, email in unverified:
                 self.on_unverified_contact(enrollment_id, channel, email)
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=digest)
+
+    def _check_in_pool(self, enrollment_id: str, packet: bytes) -> _Checked:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(
+                    max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_worker, initargs=(str(self.data_dir),))
+            pool = self._pool
+        try:
+            return pool.submit(_check_in_worker, enrollment_id, packet).result()
+        except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next time
+            with self._pool_lock:
+                if self._pool is pool:
+                    self._pool = None
+            raise StoreError("the receiver's intake workers stopped") from None
 
     def open(self, enrollment_id: str, packet: bytes) -> dict:
         """Verify and decrypt ``packet`` (delivered under ``enrollment_id``); returns the payload."""
@@ -98,6 +127,51 @@ class Intake:
     def status(self, enrollment_id: str) -> StoredPacket:
         """The stored routing record; raises ``PacketNotFound``."""
         return self.store.get(enrollment_id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """What intake needs of a packet once verified and validated: no personal data but the emails
+    the receiver must send a verification link to."""
+
+    kiosk_id: str
+    digest: str
+    reasons: list[str]
+    unverified: list[tuple[str, str]]
+
+
+def _check(intake: Intake, enrollment_id: str, packet: bytes) -> _Checked:
+    payload = intake.open(enrollment_id, packet)
+    if payload.get("enrollment_id") != enrollment_id:
+        raise EnrollmentMismatch("payload enrollment id does not match")
+    reasons = problems(payload)  # failed automatic checks: stored, but already rejected
+    unverified = _unverified_contacts(payload)
+    del payload
+    return _Checked(parse(packet).header.kiosk_id, hashlib.sha256(packet).hexdigest(), reasons, unverified)
+
+
+class _WorkerIntake:
+    """In a pool process: the receiver's key, and the trusted kiosks read per packet (as in process)."""
+
+    def __init__(self, data_dir: str) -> None:
+        self.data_dir = Path(data_dir)
+        key = load_receiver_key(self.data_dir)
+        self._private_key, self.key_id = key.private_key, key.key_id
+
+    open = Intake.open
+
+
+_worker: _WorkerIntake | None = None
+
+
+def _start_worker(data_dir: str) -> None:
+    global _worker
+    _worker = _WorkerIntake(data_dir)
+
+
+def _check_in_worker(enrollment_id: str, packet: bytes) -> _Checked:
+    assert _worker is not None
+    return _check(_worker, enrollment_id, packet)
 
 
 def _unverified_contacts(payload: dict) -> list[tuple[str, str]]:

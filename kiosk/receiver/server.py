@@ -141,6 +141,7 @@ class ReceiverServer:
         messenger: Messenger | None = None,
         public_url: str = "",
         otp_limits: OtpLimits = OtpLimits(),
+        workers: int = 0,
     ) -> None:
         self.data_dir = data_dir
         self.host = host
@@ -156,6 +157,7 @@ class ReceiverServer:
         self.messenger = messenger  # None: messages are written to DATA/outbox (simulated email/SMS)
         self.public_url = public_url  # where citizens reach /v1/verify/{token}; default: this server's URL
         self.otp_limits = otp_limits
+        self.workers = workers  # processes verifying and decrypting packets (0: on the request threads)
         self.key_id: str | None = None
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -180,7 +182,7 @@ class ReceiverServer:
         if self._httpd is not None:
             return self
         self.key_id = init_data_dir(self.data_dir)
-        intake = Intake(self.data_dir)
+        intake = Intake(self.data_dir, workers=self.workers)
         try:
             self._httpd = _HTTPServer((self.host, self._requested_port), _Handler)
         except OSError:
