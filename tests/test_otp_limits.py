@@ -23,7 +23,7 @@ from shell_helpers import make_shell
 from sync_helpers import coordinator
 from test_ui_screens import ARTIFACTS, check_layout, sample_session, show, ui, view_of, visible_text  # noqa: F401 - ui fixture
 
-LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk")
+LANGUAGES = ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh")
 
 
 @pytest.fixture
