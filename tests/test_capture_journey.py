@@ -195,6 +195,21 @@ def test_camera_unplugged_mid_session_then_back(shell):
     assert "document_back" in s.captures and s.mrz
 
 
+def test_frames_that_stop_mid_session_say_so_and_nothing_is_lost(shell):
+    to_document(shell)
+    shoot(shell, card_scene(side="front"))
+    tap(shell, Intent.NEXT)
+    shell.hw.camera.stall()  # connected, but no frame comes any more
+    tap(shell, Intent.CAPTURE)
+    s = shell.journey.session
+    assert s.screen is Screen.DOCUMENT_BACK and s.error == "camera_missing" and not s.is_busy
+    assert "document_front" in s.captures
+    assert "Help" in Translator("en").message(s.error)  # the citizen is told to call staff
+    shell.hw.camera.resume()
+    shoot(shell, card_scene())
+    assert "document_back" in s.captures and s.error == ""
+
+
 def test_the_size_cap_from_config_holds(shell):
     shell.max_image_bytes = 60_000
     to_document(shell)
@@ -248,6 +263,20 @@ def test_live_preview_survives_an_unplugged_camera(app):
     assert shell.journey.session.screen is Screen.DOCUMENT_FRONT
     tap(shell, Intent.CAPTURE)  # manual capture says what happened; help stays on screen
     assert shell.journey.session.error == "camera_missing"
+
+
+def test_live_preview_says_so_when_frames_stop_then_recovers(app):
+    shell = app.shell
+    to_document(shell)
+    shell.hw.camera.show(card_scene(side="front", glare=0.9))
+    app.step([])
+    shell.hw.camera.stall()
+    app.step([])
+    assert Translator("it").message("capture.camera_lost")[:20] in guidance_text(app).replace("&#x27;", "'")
+    assert shell.journey.session.screen is Screen.DOCUMENT_FRONT and not shell.journey.session.captures
+    shell.hw.camera.resume()
+    app.step([])
+    assert Translator("it").message("capture.camera_lost")[:20] not in guidance_text(app).replace("&#x27;", "'")
 
 
 # -- kiosk capture analyse ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from hardware.camera.port import Camera, Size
-from hardware.errors import CameraError
+from hardware.errors import CameraError, FramesStopped
 
 Showable = np.ndarray | Image.Image | str | os.PathLike
 DARK = 16
@@ -29,6 +29,7 @@ class SimCamera(Camera):
         self.captures = 0
         self.frames = 0
         self.is_plugged_in = True
+        self.is_stalled = False
         self._lock = threading.Lock()
         self._queue: list[Image.Image] = []
         self._scene: Image.Image | None = None
@@ -58,6 +59,14 @@ class SimCamera(Camera):
     def plug(self) -> None:
         self.is_plugged_in = True
 
+    def stall(self) -> None:
+        """The camera stays connected but sends no more frames (a hung driver, a loose ribbon): every
+        call raises ``FramesStopped``, as the real backends do once their stall timeout has passed."""
+        self.is_stalled = True
+
+    def resume(self) -> None:
+        self.is_stalled = False
+
     # -- port ---------------------------------------------------------------------------------
 
     def _open(self) -> None:
@@ -79,6 +88,8 @@ class SimCamera(Camera):
     def _grab(self, size: Size, *, advance: bool) -> np.ndarray:
         if not self.is_plugged_in:
             raise CameraError("camera unplugged: no frames")
+        if self.is_stalled:
+            raise FramesStopped("no new frame from the camera")
         with self._lock:
             scene = self._scene
             if advance and self._queue:
