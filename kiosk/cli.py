@@ -91,12 +91,23 @@ def cmd_receiver(args) -> int:
         from kiosk.appliance.usb_export import import_packets
         from kiosk.receiver.intake import Intake
 
+        ack_key = getattr(args, "tls_key", None)
         with Intake(data) as intake:
             outcome = import_packets(intake, Path(args.directory))
+            acknowledged = None
+            if ack_key:
+                from kiosk.appliance.usb_export import acknowledge_import
+
+                acknowledged = acknowledge_import(intake, Path(args.directory), key_pem=Path(ack_key).read_bytes())
         accepted = sum(1 for v in outcome.values() if v == "accepted")
         for enrollment_id, result in outcome.items():
             print(f"{enrollment_id}  {result}")
         print(f"imported {accepted} of {len(outcome)} packet(s)")
+        if acknowledged is None:
+            print("no acknowledgement written (--tls-key): the kiosk keeps these packets")
+        else:
+            print(f"acknowledgement for {len(acknowledged)} packet(s) written to {Path(args.directory) / 'ack.json'}: "
+                  "take the stick back to the kiosk")
         return 0 if accepted == len(outcome) else 1
     if args.receiver_command == "trust":
         trust_kiosk(data, args.kiosk_id, Path(args.public_key).read_bytes())
@@ -438,8 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
     rimport = rsub.add_parser("import", help="receive the packets a kiosk exported to a USB stick",
                               description="Verify and store every sealed packet of a kiosk's USB export directory "
-                              "(sportello-<kiosk>-<time>/ with its manifest.json), as if the kiosk had sent them.")
+                              "(sportello-<kiosk>-<time>/ with its manifest.json), as if the kiosk had sent them. With --tls-key it "
+                              "writes a signed acknowledgement (ack.json) back into DIR; the kiosk's service mode "
+                              "verifies it against its pinned receiver certificate and purges those packets.")
     rimport.add_argument("directory", metavar="DIR")
+    rimport.add_argument("--tls-key", default=argparse.SUPPRESS, metavar="PEM",
+                         help="the receiver's TLS private key (the certificate kiosks pin): signs DIR/ack.json, the "
+                         "acknowledgement the kiosk reads from the stick to purge what the receiver now holds")
     rimport.add_argument("--data", default=argparse.SUPPRESS, metavar="DIR", help="receiver data directory")
     trust = rsub.add_parser("trust", help="trust a kiosk's signing key",
                             description="Add a kiosk's Ed25519 public key (PEM) to the trusted kiosks.")

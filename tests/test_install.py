@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -158,16 +159,25 @@ def test_a_second_run_changes_nothing(bookworm):
 
 
 def test_an_update_waits_while_a_citizen_is_mid_session(bookworm):
-    flag = bookworm.path / "run/sportello/session-active"
-    flag.parent.mkdir(parents=True, exist_ok=True)
-    flag.write_text("")
+    """A kiosk process mid-session holds the update lock shared (what kiosk.appliance.update_lock does):
+    the install, a separate process, waits for it, then gives up having changed nothing."""
+    kiosk = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from kiosk.appliance.update_lock import SessionLock; "
+         "lock = SessionLock(sys.argv[1]); assert lock.hold(); print('session', flush=True); sys.stdin.read()",
+         str(bookworm.path / "var/lib/sportello/update.lock")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
+        assert kiosk.stdout.readline().strip() == "session"
         before = bookworm.snapshot()
-        result = bookworm.install("--no-start", "--wait-for-idle", "0", check=False)
+        result = bookworm.install("--no-start", "--wait-for-idle", "1", check=False)
         assert result.returncode == 75 and "a citizen is using the kiosk" in result.stdout
+        assert "waiting (up to 1s)" in result.stdout
         assert bookworm.snapshot() == before
     finally:
-        flag.unlink()
+        kiosk.stdin.close()
+        kiosk.wait()
+    result = bookworm.install("--no-start", "--wait-for-idle", "0")  # the session is over: the update goes
+    assert "nothing to do" in result.stdout
 
 
 def test_uninstall_keeps_the_outbox_unless_purged(bookworm):

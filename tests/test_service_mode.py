@@ -4,6 +4,7 @@ driven through real pygame events (SDL dummy) and gpiozero's MockFactory pins.""
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import datetime
 
 import pygame
@@ -13,9 +14,10 @@ from hardware.card.simcard import SimCard
 from kiosk import sealing
 from kiosk.app import KioskApp, build_shell
 from kiosk.appliance.health import is_blank
-from kiosk.appliance.loop import CORNER, LONG_PRESS_S, Appliance, SessionFlag
+from kiosk.appliance.loop import CORNER, LONG_PRESS_S, Appliance
 from kiosk.appliance.service import ServiceMode
 from kiosk.appliance.technician import TechnicianLogin, hash_pin
+from kiosk.appliance.update_lock import SessionLock
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.devices import Hardware
@@ -71,9 +73,9 @@ class Rig:
         self.wall = wall
         (tmp_path / "run").mkdir(exist_ok=True)
         self.service = ServiceMode(shell=self.shell, config=config, reboot_flag=tmp_path / "run" / "reboot-requested")
-        self.session_flag = tmp_path / "run" / "session-active"
+        self.update_lock = tmp_path / "run" / "update.lock"
         self.appliance = Appliance(self.app, config, service=self.service, clock=self.clock, wall=lambda: self.wall(),
-                                   session_flag=SessionFlag(self.session_flag))
+                                   session_lock=SessionLock(self.update_lock))
 
     def turn(self, events=()) -> None:
         self.appliance.step(list(events))
@@ -343,13 +345,67 @@ def test_set_pin_prints_a_scrypt_hash_that_the_login_accepts(monkeypatch, capsys
     assert main(["technician", "set-pin", "--pin-stdin"]) == 2  # too short: one clear error
 
 
-def test_the_session_flag_tells_the_updater_a_citizen_is_mid_session(rig):
+def _updater_can_lock(path) -> bool:
+    """What ``scripts/install`` does before it replaces anything, as a real separate process."""
+    return subprocess.run(["flock", "--exclusive", "--nonblock", str(path), "true"]).returncode == 0
+
+
+def test_a_citizen_mid_session_holds_the_update_lock_so_the_updater_waits(rig):
     rig.turn()
-    assert not rig.session_flag.exists()
-    tap(rig.shell, Intent.START)
+    assert rig.app.screen is Screen.WELCOME and _updater_can_lock(rig.update_lock)  # idle: an update may go
+    rig.touch(rig.app.ui.element_rect("start").center)
+    assert rig.app.screen is not Screen.WELCOME
+    assert not _updater_can_lock(rig.update_lock)  # mid-session: the updater cannot take it
     rig.turn()
-    assert rig.session_flag.exists()
+    assert not _updater_can_lock(rig.update_lock)
     tap(rig.shell, Intent.CANCEL)
     tap(rig.shell, Intent.CONFIRM_CANCEL)
     rig.turn()
-    assert rig.app.screen is Screen.WELCOME and not rig.session_flag.exists()
+    assert rig.app.screen is Screen.WELCOME and _updater_can_lock(rig.update_lock)
+    rig.touch((CORNER // 2, CORNER // 2), hold=LONG_PRESS_S + 0.1)  # a technician at work counts too
+    assert rig.service.state.is_open and not _updater_can_lock(rig.update_lock)
+    rig.press("exit")
+    rig.turn()
+    assert _updater_can_lock(rig.update_lock)
+
+
+def test_while_the_updater_holds_the_lock_no_session_starts_and_the_welcome_screen_says_why(rig, tmp_path):
+    rig.turn()
+    rig.app.ui.screenshot(tmp_path / "welcome.png")
+    start = rig.app.ui.element_rect("start").center
+    updater = subprocess.Popen(["flock", "--exclusive", str(rig.update_lock), "-c", "echo locked; read _"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert updater.stdout.readline().strip() == "locked"
+        rig.turn()
+        rig.touch(start)
+        rig.turn()
+        assert rig.app.screen is Screen.WELCOME and rig.appliance.is_updating
+        shot = rig.app.ui.screenshot(tmp_path / "updating.png")
+        assert pygame.image.load(str(shot)).get_at((640, 400)) != pygame.image.load(
+            str(tmp_path / "welcome.png")).get_at((640, 400))
+    finally:
+        updater.stdin.close()
+        updater.wait()  # stdin closed: the updater is done and lets go
+    rig.turn()
+    assert not rig.appliance.is_updating
+    rig.touch(start)
+    assert rig.app.screen is not Screen.WELCOME  # the update is over: the next citizen starts
+    assert not _updater_can_lock(rig.update_lock)
+
+
+@pytest.mark.parametrize("lang", ("it", "en", "de", "fr", "sl", "ro", "sq", "uk"))
+def test_the_updating_notice_is_translated_and_fits_its_box_in_every_language(lang):
+    from kiosk.appliance.service_screen import UPDATING, UpdatingNotice
+
+    pygame.init()
+    size = (800, 480)  # the smallest supported touch screen
+    surface = pygame.Surface(size)
+    notice = UpdatingNotice(size)
+    notice.draw(surface, language=lang)
+    text = notice.text(lang)
+    assert text and (text != UPDATING or lang == "it")
+    box_w, box_h = size[0] - size[0] // 5 - 48, size[1] // 3
+    lines = notice.lines(text, box_w)
+    assert all(notice._font.size(line)[0] <= box_w for line in lines)
+    assert len(lines) * notice._font.get_linesize() <= box_h

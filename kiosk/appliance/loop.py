@@ -2,12 +2,15 @@
 
 Every loop turn ``Appliance.step(events)`` decides who gets the touches: the service screen when a
 technician has it open, the screen saver (a touch only wakes it: it presses nothing), else the
-kiosk UI. A long press (``LONG_PRESS_S``) in the top-left corner, where the town hall's name sits, or
+kiosk UI. A turn that could start a session runs only while the kiosk holds the update lock
+(``kiosk.appliance.update_lock``): while the updater holds it, the welcome screen says the kiosk is
+updating and touches do nothing. A long press (``LONG_PRESS_S``) in the top-left corner, where the town hall's name sits, or
 any touch on a kiosk locked by the tamper switch, opens the technician login.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from datetime import datetime
@@ -15,35 +18,16 @@ from datetime import time as clock_time
 
 import pygame
 
-from kiosk.appliance.service import ServiceMode, runtime_dir
-from kiosk.appliance.service_screen import ScreenSaver, ServiceScreen
+from kiosk.appliance.service import ServiceMode
+from kiosk.appliance.service_screen import ScreenSaver, ServiceScreen, UpdatingNotice
+from kiosk.appliance.update_lock import SessionLock
 from kiosk.journey.screens import Screen
 
 CORNER = 96  # px: the hidden service corner (top-left)
 LONG_PRESS_S = 3.0
 QUIET_SAVER_S = 15.0  # in quiet hours the screen goes dark again this soon after a touch
+log = logging.getLogger("kiosk.appliance")
 IDLE_SCREENS = frozenset({Screen.WELCOME, Screen.OUT_OF_SERVICE})
-
-
-class SessionFlag:
-    """``/run/sportello/session-active`` exists while a citizen is mid-session (or a technician is at the
-    service screen): ``scripts/install`` waits for it to go before updating or restarting the kiosk."""
-
-    def __init__(self, path=None) -> None:
-        self.path = path or runtime_dir() / "session-active"
-        self.is_set = self.path.exists()
-
-    def update(self, is_active: bool) -> None:
-        if is_active == self.is_set:
-            return
-        try:
-            if is_active:
-                self.path.write_text("")
-            else:
-                self.path.unlink(missing_ok=True)
-        except OSError:
-            return  # no runtime directory (a desk, the demo): nothing waits for the flag
-        self.is_set = is_active
 
 
 def parse_quiet_hours(text: str) -> tuple[clock_time, clock_time] | None:
@@ -63,7 +47,7 @@ def in_quiet_hours(span: tuple[clock_time, clock_time] | None, now: datetime) ->
 
 class Appliance:
     def __init__(self, app, config, *, service: ServiceMode | None = None, clock=time.monotonic,
-                 wall=datetime.now, session_flag: SessionFlag | None = None) -> None:
+                 wall=datetime.now, session_lock: SessionLock | None = None) -> None:
         self.app = app
         self.config = config
         self.clock = clock
@@ -78,7 +62,9 @@ class Appliance:
         self.last_activity = clock()
         self._presence = threading.Event()
         self._corner_down: float | None = None
-        self.session_flag = session_flag or SessionFlag()
+        self.session_lock = session_lock or SessionLock.from_config(config)
+        self.updating = UpdatingNotice(size)
+        self.is_updating = False
         app.shell.hw.panel.when_presence = self._presence.set  # from the panel's thread
 
     # -- state ------------------------------------------------------------------------------------
@@ -97,8 +83,25 @@ class Appliance:
 
     # -- the turn -----------------------------------------------------------------------------------
     def step(self, events: list) -> None:
+        if not self.session_lock.hold():  # the updater holds the lock: no session may start
+            self._show_updating()
+            return
+        if self.is_updating:
+            self.is_updating = False
+            self.updating.reset()
+            self.app.render()
         self._step(events)
-        self.session_flag.update(self.service.state.is_open or self.app.screen not in IDLE_SCREENS)
+        if not (self.service.state.is_open or self.app.screen not in IDLE_SCREENS):
+            self.session_lock.release()  # idle again: an update may go ahead
+
+    def _show_updating(self) -> None:
+        """The welcome screen with "updating, back in a minute" in the kiosk's language; touches, cards
+        and the service corner do nothing until the updater is done."""
+        if not self.is_updating:
+            self.is_updating = True
+            log.info("update in progress: sessions wait")
+        self.updating.draw(self.app.ui.surface, language=self.app.shell.journey.session.language)
+        pygame.display.flip()
 
     def _step(self, events: list) -> None:
         now = self.clock()

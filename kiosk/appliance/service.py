@@ -289,15 +289,38 @@ class ServiceMode:
         from kiosk.appliance.usb_export import ExportError, export_packets
 
         self._require_login()
+        acks = self._apply_usb_acks()
         try:
             result = export_packets(self.shell.store, self.config.service.usb_export_dir,
                                     kiosk_id=self.config.kiosk.id)
         except ExportError as exc:
             self.state.message = str(exc)
             return False
-        self.state.message = f"Exported {len(result.enrollment_ids)} packet(s) to {result.directory.name}"
+        if result.directory is None:
+            message = "Nothing new to export"
+        else:
+            message = f"Exported {len(result.enrollment_ids)} packet(s) to {result.directory.name}"
+        if acks is not None and (acks.purged or acks.refused):
+            message += f"; {len(acks.purged)} acknowledged by the receiver and purged"
+            if acks.refused:
+                message += f"; {len(acks.refused)} acknowledgement(s) refused ({', '.join(sorted(set(acks.refused.values())))})"
+        self.state.message = message
         log.info("packets exported to USB", extra={"count": len(result.enrollment_ids)})
         return True
+
+    def _apply_usb_acks(self):
+        """The receiver's acknowledgements on the stick (``kiosk receiver import --tls-key``), checked
+        against the pinned receiver certificate: purge exactly what they name (``kiosk.appliance.usb_ack``)."""
+        from kiosk.appliance.usb_ack import AckError, apply_acks, load_pinned
+
+        stick = self.config.service.usb_export_dir
+        if not stick.is_dir():
+            return None
+        try:
+            public_key = load_pinned(self.config.receiver.pinned_cert, self.config.receiver.pinned_sha256)
+        except AckError:
+            public_key = None
+        return apply_acks(self.shell.store, stick, kiosk_id=self.config.kiosk.id, public_key=public_key)
 
     def reboot(self) -> bool:
         """Ask root's ``sportello-reboot.path`` to reboot the machine (the kiosk itself is unprivileged)."""

@@ -133,3 +133,58 @@ class ScreenSaver:
         span_x, span_y = max(w - label.get_width(), 1), max(h - label.get_height(), 1)
         t = int(now) // 10  # moves every ten seconds
         surface.blit(label, ((t * 97) % span_x, (t * 61) % span_y))
+
+
+UPDATING = "Aggiornamento in corso: torniamo tra un minuto."
+
+
+class UpdatingNotice:
+    """Over the welcome screen while the updater holds the update lock: "updating, back in a minute" in
+    the kiosk's language (a citizen-facing message, in every catalogue), on a dimmed copy of the screen."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.size = size
+        self._font: pygame.font.Font | None = None
+        self._backdrop: pygame.Surface | None = None
+
+    def text(self, language: str) -> str:
+        from kiosk.ui.i18n import Translator
+
+        return Translator(language)(UPDATING)
+
+    def lines(self, text: str, width: int) -> list[str]:
+        words, lines = text.split(), [""]
+        for word in words:
+            candidate = f"{lines[-1]} {word}".strip()
+            if lines[-1] and self._font.size(candidate)[0] > width:
+                lines.append(word)
+            else:
+                lines[-1] = candidate
+        return lines
+
+    def draw(self, surface: pygame.Surface, *, language: str) -> None:
+        if self._font is None:
+            from kiosk.ui.fonts import find_font
+
+            fonts = find_font()
+            self._font = pygame.font.Font(fonts.bold_path or fonts.regular_path or None,
+                                          max(20, self.size[1] // 16))
+        if self._backdrop is None:  # the welcome screen as it was, dimmed once
+            self._backdrop = surface.copy()
+            shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
+            shade.fill((0, 0, 0, 160))
+            self._backdrop.blit(shade, (0, 0))
+        surface.blit(self._backdrop, (0, 0))
+        w, h = self.size
+        box = pygame.Rect(w // 10, h // 3, w - w // 5, h // 3)
+        pygame.draw.rect(surface, (250, 250, 250), box, border_radius=16)
+        lines = self.lines(self.text(language), box.width - 48)
+        line_h = self._font.get_linesize()
+        y = box.centery - line_h * len(lines) // 2
+        for line in lines:
+            label = self._font.render(line, True, (20, 24, 32))
+            surface.blit(label, label.get_rect(midtop=(box.centerx, y)))
+            y += line_h
+
+    def reset(self) -> None:
+        self._backdrop = None

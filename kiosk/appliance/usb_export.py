@@ -3,7 +3,9 @@
 The kiosk cannot read what it sealed, so the stick carries nothing readable: each packet is HPKE-sealed
 to the receiver and signed by the kiosk. Exported packets stay in the outbox (status ``exported``,
 sealed bytes kept) until the receiver acknowledges them, so a lost stick loses nothing; they no longer
-count in the backlog for the freeze rules.
+count in the backlog for the freeze rules. The acknowledgement comes back on the same stick: the import
+writes a signed ``ack.json`` into the export directory and the kiosk purges what it names
+(``kiosk.appliance.usb_ack``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class ExportError(KioskError):
 
 @dataclass(frozen=True)
 class ExportResult:
-    directory: Path
+    directory: Path | None  # None: nothing was queued, nothing written
     enrollment_ids: list[str]
 
 
@@ -39,13 +41,19 @@ def _write_synced(path: Path, data: bytes) -> None:
 
 def export_packets(store, dest_root: Path, *, kiosk_id: str, now: datetime | None = None) -> ExportResult:
     """Copy every queued sealed packet to ``dest_root/sportello-<kiosk>-<time>/`` with a manifest, read
-    each back and compare digests, then mark the packets exported."""
+    each back and compare digests, then mark the packets exported. Nothing queued: nothing written."""
     dest_root = Path(dest_root)
     if not dest_root.is_dir():
         raise ExportError(f"no USB stick mounted at {dest_root}")
     now = now or datetime.now(timezone.utc)
     entries = store.entries(where="status = 'queued' AND packet IS NOT NULL")
+    if not entries:
+        return ExportResult(None, [])  # nothing new: no empty directory on the stick
     directory = dest_root / f"sportello-{kiosk_id}-{now.strftime('%Y%m%dT%H%M%SZ')}"
+    for n in range(2, 100):  # two exports within one second
+        if not directory.exists():
+            break
+        directory = dest_root / f"sportello-{kiosk_id}-{now.strftime('%Y%m%dT%H%M%SZ')}-{n}"
     manifest = {"kiosk_id": kiosk_id, "exported_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "packets": []}
     try:
         directory.mkdir(parents=False, exist_ok=False)
@@ -88,3 +96,23 @@ def import_packets(intake, directory: Path) -> dict[str, str]:
         except KioskError as exc:
             outcome[item["enrollment_id"]] = type(exc).__name__
     return outcome
+
+
+def acknowledge_import(intake, directory: Path, *, key_pem: bytes) -> list[str]:
+    """Receiver side, after ``import_packets``: write the signed ``ack.json`` (``kiosk.appliance.usb_ack``)
+    naming every packet of the export that the receiver now holds with exactly the exported digest.
+    Returns the acknowledged enrollment ids."""
+    from kiosk.appliance.usb_ack import write_ack
+
+    directory = Path(directory)
+    manifest = json.loads((directory / MANIFEST).read_text())
+    held = []
+    for item in manifest["packets"]:
+        try:
+            stored = intake.status(item["enrollment_id"])
+        except KioskError:
+            continue
+        if stored.digest == item["sha256"] and stored.kiosk_id == manifest["kiosk_id"]:
+            held.append({"enrollment_id": item["enrollment_id"], "sha256": item["sha256"]})
+    write_ack(directory, kiosk_id=manifest["kiosk_id"], packets=held, key_pem=key_pem)
+    return [p["enrollment_id"] for p in held]
