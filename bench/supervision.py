@@ -1,6 +1,6 @@
 """What the appliance costs the UI loop: one idle loop turn of the kiosk (welcome screen) with and
 without the supervision around it (health check incl. blank-screen detection, watchdog ping, metrics
-update, screen-saver and service-mode routing), and one full ``kiosk doctor`` run on simulated hardware.
+update, screen-saver and service-mode routing, the update lock taken and let go), and one full ``kiosk doctor`` run on simulated hardware.
 
 Prints the figures, then ONE JSON line. The baseline is the bare turn measured in the same run.
 """
@@ -33,9 +33,10 @@ def _median_ms(fn, n: int) -> float:
 def main() -> None:
     from kiosk.app import KioskApp
     from kiosk.appliance.doctor import run_doctor
-    from kiosk.appliance.loop import Appliance, SessionFlag
+    from kiosk.appliance.loop import Appliance
     from kiosk.appliance.runner import supervise
     from kiosk.appliance.sdnotify import Notifier
+    from kiosk.appliance.update_lock import SessionLock
     from kiosk.config import load_config
     from shell_helpers import make_shell
 
@@ -50,7 +51,7 @@ def main() -> None:
         sock.bind(str(tmp / "notify"))
         notifier = Notifier(environ={"NOTIFY_SOCKET": str(tmp / "notify"), "WATCHDOG_USEC": "30000000"})
         supervisor = supervise(app, config=config, notifier=notifier)
-        appliance = Appliance(app, config, session_flag=SessionFlag(tmp / "session-active"))
+        appliance = Appliance(app, config, session_lock=SessionLock(tmp / "update.lock"))
         n = 300
         turns = {"bare": lambda: app.step([]),
                  "every": lambda: (appliance.step([]), supervisor.beat()),
