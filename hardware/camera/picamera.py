@@ -28,6 +28,7 @@ class PiCamera(Camera):
         self.camera_num = camera_num
         self._camera = None
         self._has_autofocus = False
+        self.model: str | None = None  # libcamera's name of the sensor once started (e.g. "imx708")
 
     def _open(self) -> None:
         try:
@@ -46,6 +47,7 @@ class PiCamera(Camera):
             )
             camera.configure(config)
             self._has_autofocus = "AfMode" in camera.camera_controls
+            self.model = str(camera.camera_properties.get("Model", "")) or None
             camera.start()
             if self._has_autofocus:
                 from libcamera import controls
@@ -55,6 +57,10 @@ class PiCamera(Camera):
         except (RuntimeError, IndexError, OSError, CameraError) as err:
             self._close()
             raise CameraMissing(f"Pi camera {self.camera_num} did not start: {type(err).__name__}") from err
+
+    @property
+    def has_autofocus(self) -> bool:
+        return self._has_autofocus
 
     def _close(self) -> None:
         camera, self._camera = self._camera, None

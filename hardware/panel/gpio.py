@@ -95,6 +95,11 @@ class GpioPanel(Panel):
             self._factory.close()
         self._factory, self._owns_factory = None, False
 
+    @property
+    def factory(self) -> Any:
+        """The pin factory in use once started (lgpio's on a Pi, a ``MockFactory`` in tests); None before."""
+        return self._factory
+
     # -- port ---------------------------------------------------------------------------------
 
     def call_staff(self, active: bool) -> None:

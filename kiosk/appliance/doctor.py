@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import numpy as np
 
 OK, WARN, FAIL = "ok", "warn", "fail"
-CHECK_NAMES = ("card_reader", "camera", "printer", "gpio", "touchscreen", "clock", "network", "receiver",
-               "disk", "backlog", "database", "keys")
+CHECK_NAMES = ("card_reader", "camera", "printer", "gpio", "touchscreen", "display", "udev", "clock", "network",
+               "receiver", "disk", "backlog", "database", "keys")
 
 MIN_FREE_FAIL = 100 * 1024 * 1024
 MIN_FREE_WARN = 500 * 1024 * 1024
@@ -64,13 +64,19 @@ def is_appliance(config) -> bool:
 
 def run_doctor(config, *, hardware=None, now: datetime | None = None, timeout: float = 5.0) -> DoctorReport:
     """Run every check. ``hardware``: a started ``Hardware`` bundle to use instead of opening devices."""
+    from kiosk.appliance.doctor_platform import check_display, check_udev
+
     now = now or datetime.now(timezone.utc)
+    appliance = is_appliance(config)
     checks = [
         _guard("card_reader", lambda: check_card_reader(_device(config, hardware, "card_reader"))),
-        _guard("camera", lambda: check_camera(_device(config, hardware, "camera"))),
+        _guard("camera", lambda: check_camera(_device(config, hardware, "camera"), is_appliance=appliance)),
         _guard("printer", lambda: check_printer(_device(config, hardware, "printer"))),
-        _guard("gpio", lambda: check_gpio(_device(config, hardware, "panel"))),
-        _guard("touchscreen", lambda: check_touchscreen(is_required=is_appliance(config))),
+        _guard("gpio", lambda: check_gpio(_device(config, hardware, "panel"), is_appliance=appliance)),
+        _guard("touchscreen", lambda: check_touchscreen(is_required=appliance)),
+        # the SDL driver in use is known only inside the kiosk's process (service mode passes its hardware)
+        _guard("display", lambda: check_display(is_appliance=appliance, in_kiosk=hardware is not None)),
+        _guard("udev", lambda: check_udev(is_appliance=appliance)),
     ]
     receiver = _guard("receiver", lambda: check_receiver(config.receiver, now=now, timeout=timeout))
     checks += [
@@ -116,7 +122,8 @@ def _with_device(opened: _Opened, name: str, body) -> Check:
         try:
             device.start()
         except Exception as exc:  # noqa: BLE001
-            return Check(name, FAIL, f"{device.kind} not answering: {exc}", {"backend": type(device).__name__})
+            return Check(name, FAIL, f"{device.kind} ({type(device).__name__}) not answering: {exc}",
+                         {"backend": type(device).__name__})
     elif not device.is_started:
         return Check(name, FAIL, f"{device.kind} is stopped", {"backend": type(device).__name__})
     try:
@@ -155,8 +162,19 @@ def focus_measure(frame: np.ndarray) -> float:
     return float(lap.var())
 
 
-def check_camera(opened: _Opened, *, frames: int = 5) -> Check:
+def check_camera(opened: _Opened, *, frames: int = 5, is_appliance: bool = False) -> Check:
+    from kiosk.appliance.doctor_platform import describe_camera
+
     def body(camera) -> Check:
+        status, stack, stack_data = describe_camera(camera, is_appliance=is_appliance)
+        if status == FAIL:
+            return Check("camera", FAIL, stack, stack_data)
+        check = _frames(camera)
+        check.detail = f"{stack}: {check.detail}"
+        check.data.update(stack_data)
+        return check
+
+    def _frames(camera) -> Check:
         start = time.monotonic()
         grabbed = [camera.frame() for _ in range(frames)]
         fps = frames / max(time.monotonic() - start, 1e-6)
@@ -193,13 +211,19 @@ def check_printer(opened: _Opened) -> Check:
     return _with_device(opened, "printer", body)
 
 
-def check_gpio(opened: _Opened) -> Check:
+def check_gpio(opened: _Opened, *, is_appliance: bool = False) -> Check:
+    from kiosk.appliance.doctor_platform import describe_gpio
+
     def body(panel) -> Check:
-        data = {"pins": dict(panel.pins.items()), "tamper_open": panel.is_tamper_open,
-                "headphones": panel.has_headphones, "presence": panel.is_someone_present}
+        status, factory, data = describe_gpio(panel, is_appliance=is_appliance)
+        data.update({"pins": dict(panel.pins.items()), "tamper_open": panel.is_tamper_open,
+                     "headphones": panel.has_headphones, "presence": panel.is_someone_present})
+        if status == FAIL:
+            return Check("gpio", FAIL, factory, data)
         if panel.is_tamper_open:
-            return Check("gpio", FAIL, "enclosure open (tamper switch): close it, then log in as technician", data)
-        return Check("gpio", OK, f"{len(data['pins'])} panel pins claimed; enclosure closed", data)
+            return Check("gpio", FAIL, f"{factory}; enclosure open (tamper switch): close it, then log in as "
+                         "technician", data)
+        return Check("gpio", OK, f"{factory}; {len(data['pins'])} panel pins claimed; enclosure closed", data)
 
     return _with_device(opened, "gpio", body)
 
