@@ -52,6 +52,9 @@ class ServiceMode:
         self.state = ServiceState()
         self.clock = clock or (lambda: datetime.now(timezone.utc))
         self._busy = threading.Lock()
+        from kiosk.ui.i18n import Translator
+
+        self.t = Translator(config.service.language, domain="service")  # "it", else English
 
     # -- opening and closing ----------------------------------------------------------------------
     def open(self, now: float) -> None:
@@ -83,11 +86,12 @@ class ServiceMode:
         if result.ok:
             return self._logged_in("pin")
         log.warning("technician login refused", extra={"reason": result.reason})
+        t = self.t
         self.state.message = {
-            "wrong_pin": f"Wrong PIN: {result.tries_left} tries before a lockout",
-            "locked": f"Locked until {result.locked_until:%H:%M} UTC after repeated wrong PINs"
-            if result.locked_until else "Locked",
-            "no_pin_configured": "No technician PIN configured: use a technician card",
+            "wrong_pin": t("Wrong PIN: {tries} tries before a lockout").format(tries=result.tries_left),
+            "locked": t("Locked until {time} UTC after repeated wrong PINs").format(
+                time=f"{result.locked_until:%H:%M}") if result.locked_until else t("Locked"),
+            "no_pin_configured": t("No technician PIN configured: use a technician card"),
         }[result.reason]
         return False
 
@@ -101,27 +105,27 @@ class ServiceMode:
         try:
             identity = reader.read_identity()
             if identity.codice_fiscale not in set(self.config.service.technician_cards):
-                self.state.message = "This card is not a technician's card"
+                self.state.message = self.t("This card is not a technician's card")
                 return False
             if reader.pin_tries_left() < MIN_TRIES_TO_SEND:
-                self.state.message = "The card has one PIN try left: unblock it first (not tried)"
+                self.state.message = self.t("The card has one PIN try left: unblock it first (not tried)")
                 return False
             result = reader.verify_pin(pin)
         except ValueError:
-            self.state.message = "A card PIN is 4 to 8 digits (nothing sent to the card)"
+            self.state.message = self.t("A card PIN is 4 to 8 digits (nothing sent to the card)")
             return False
         except Exception as exc:  # noqa: BLE001 - CardError and friends: one line on screen
-            self.state.message = f"Card not read: {type(exc).__name__}"
+            self.state.message = self.t("Card not read: {error}").format(error=type(exc).__name__)
             return False
         if not result.ok:
-            self.state.message = f"Wrong card PIN: {result.tries_left} tries left on the card"
+            self.state.message = self.t("Wrong card PIN: {tries} tries left on the card").format(tries=result.tries_left)
             return False
         return self._logged_in("card", technician=operator_reference(identity.codice_fiscale))
 
     def _logged_in(self, how: str, *, technician: str = "") -> bool:
         self.state.is_logged_in = True
         self.state.page = "devices"
-        self.state.message = "Logged in"
+        self.state.message = self.t("Logged in")
         log.info("technician logged in", extra={"method": how, **({"technician": technician} if technician else {})})
         self.show_page("devices")
         return True
@@ -140,20 +144,25 @@ class ServiceMode:
     def _lines_devices(self) -> list[str]:
         hw = self.shell.hw
         panel = hw.panel
+        t = self.t
+        has_card = hw.card_reader.is_started and hw.card_reader.is_card_present
         return [
-            f"Card reader: {'started' if hw.card_reader.is_started else 'STOPPED'}; "
-            f"card {'inserted' if hw.card_reader.is_started and hw.card_reader.is_card_present else 'not inserted'}",
-            f"Camera: {'started' if hw.camera.is_started else 'STOPPED'}",
-            f"Printer: alert {self.shell.printer_alert or 'none'}",
-            f"Panel: tamper {'OPEN' if panel.is_tamper_open else 'closed'}, headphones "
-            f"{'in' if panel.has_headphones else 'out'}, presence {'yes' if panel.is_someone_present else 'no'}",
-            f"Kiosk: {'LOCKED (tamper)' if self.is_tamper_locked else 'in service'}",
+            t("Card reader: {state}; card {card}").format(
+                state=t("started") if hw.card_reader.is_started else t("STOPPED"),
+                card=t("inserted") if has_card else t("not inserted")),
+            t("Camera: {state}").format(state=t("started") if hw.camera.is_started else t("STOPPED")),
+            t("Printer: alert {alert}").format(alert=self.shell.printer_alert or t("none")),
+            t("Panel: tamper {tamper}, headphones {headphones}, presence {presence}").format(
+                tamper=t("OPEN") if panel.is_tamper_open else t("closed"),
+                headphones=t("in") if panel.has_headphones else t("out"),
+                presence=t("yes") if panel.is_someone_present else t("no")),
+            t("Kiosk: {state}").format(state=t("LOCKED (tamper)") if self.is_tamper_locked else t("in service")),
         ]
 
     def _lines_queue(self) -> list[str]:
         entries = self.shell.store.entries(where="status IN ('queued', 'exported')")
         count, oldest = self.shell.store.backlog()
-        lines = [f"{count} packet(s) waiting; oldest {oldest or '-'}"]
+        lines = [self.t("{count} packet(s) waiting; oldest {oldest}").format(count=count, oldest=oldest or "-")]
         lines += [f"{e.enrollment_id[:12]}  {e.status:<9} attempts {e.attempts}  {e.last_error or ''}"
                   for e in entries[-12:]]
         return lines
@@ -169,7 +178,7 @@ class ServiceMode:
         try:
             return path.read_text(encoding="utf-8", errors="replace").splitlines()[-16:]
         except OSError:
-            return ["no log file"]
+            return [self.t("no log file")]
 
     def _lines_config(self) -> list[str]:
         lines = []
@@ -189,12 +198,12 @@ class ServiceMode:
         """Lift the tamper lock: only from here, only logged in, and only with the enclosure closed."""
         self._require_login()
         if not self.is_tamper_locked:
-            self.state.message = "The kiosk is not locked"
+            self.state.message = self.t("The kiosk is not locked")
             return False
         if not self.shell.clear_tamper():
-            self.state.message = "The enclosure is still open: close it first"
+            self.state.message = self.t("The enclosure is still open: close it first")
             return False
-        self.state.message = "Tamper lock cleared: the kiosk takes citizens again"
+        self.state.message = self.t("Tamper lock cleared: the kiosk takes citizens again")
         return True
 
     def print_test_page(self) -> bool:
@@ -206,9 +215,9 @@ class ServiceMode:
             printer.print_bytes(build_test_page(profile=printer.profile, columns=printer.columns,
                                                 kiosk_name=self.config.kiosk.name, printed_at=datetime.now()))
         except Exception as exc:  # noqa: BLE001
-            self.state.message = f"Test page not printed: {exc}"
+            self.state.message = self.t("Test page not printed: {error}").format(error=exc)
             return False
-        self.state.message = "Test page printed"
+        self.state.message = self.t("Test page printed")
         return True
 
     def read_card(self) -> bool:
@@ -216,9 +225,9 @@ class ServiceMode:
         try:
             identity = self.shell.hw.card_reader.read_identity()
         except Exception as exc:  # noqa: BLE001
-            self.state.message = f"Card not read: {type(exc).__name__}"
+            self.state.message = self.t("Card not read: {error}").format(error=type(exc).__name__)
             return False
-        self.state.message = f"Card read: {identity.card_type} {identity.masked_card_id}"
+        self.state.message = self.t("Card read: {card}").format(card=f"{identity.card_type} {identity.masked_card_id}")
         return True
 
     def live_view(self) -> None:
@@ -235,29 +244,30 @@ class ServiceMode:
             panel.call_staff(True)
             panel.call_staff(False)
         except Exception as exc:  # noqa: BLE001
-            self.state.message = f"Panel fault: {exc}"
+            self.state.message = self.t("Panel fault: {error}").format(error=exc)
             return
         self.shell._panel_status = ""  # the shell shows the real status again on its next turn
-        self.state.message = "LEDs cycled: ready, busy, attention, offline; help LED blinked"
+        self.state.message = self.t("LEDs cycled: ready, busy, attention, offline; help LED blinked")
 
     def force_sync(self) -> None:
         """Deliver every queued packet now, whatever its backoff says (on a thread: the screen stays live)."""
         self._require_login()
         if not self.config.receiver.url and self.sync is None:
-            self.state.message = "No receiver.url configured"
+            self.state.message = self.t("No receiver.url configured")
             return
         if not self._busy.acquire(blocking=False):
-            self.state.message = "A sync is already running"
+            self.state.message = self.t("A sync is already running")
             return
-        self.state.message = "Syncing..."
+        self.state.message = self.t("Syncing...")
 
         def run() -> None:
             try:
                 delivered, failed = self._deliver_all()
-                self.state.message = f"Sync: delivered {delivered}, failed {failed}"
+                self.state.message = self.t("Sync: delivered {delivered}, failed {failed}").format(
+                    delivered=delivered, failed=failed)
                 log.info("forced sync", extra={"delivered": delivered, "failed": failed})
             except Exception as exc:  # noqa: BLE001 - one line on screen, the outbox keeps everything
-                self.state.message = f"Sync failed: {type(exc).__name__}"
+                self.state.message = self.t("Sync failed: {error}").format(error=type(exc).__name__)
             finally:
                 self._busy.release()
 
@@ -290,6 +300,9 @@ class ServiceMode:
 
         self._require_login()
         acks = self._apply_usb_acks()
+        if not self.config.service.usb_export_dir.is_dir():
+            self.state.message = self.t("no USB stick mounted at {path}").format(path=self.config.service.usb_export_dir)
+            return False
         try:
             result = export_packets(self.shell.store, self.config.service.usb_export_dir,
                                     kiosk_id=self.config.kiosk.id)
@@ -297,13 +310,15 @@ class ServiceMode:
             self.state.message = str(exc)
             return False
         if result.directory is None:
-            message = "Nothing new to export"
+            message = self.t("Nothing new to export")
         else:
-            message = f"Exported {len(result.enrollment_ids)} packet(s) to {result.directory.name}"
+            message = self.t("Exported {count} packet(s) to {directory}").format(
+                count=len(result.enrollment_ids), directory=result.directory.name)
         if acks is not None and (acks.purged or acks.refused):
-            message += f"; {len(acks.purged)} acknowledged by the receiver and purged"
+            message += "; " + self.t("{count} acknowledged by the receiver and purged").format(count=len(acks.purged))
             if acks.refused:
-                message += f"; {len(acks.refused)} acknowledgement(s) refused ({', '.join(sorted(set(acks.refused.values())))})"
+                message += "; " + self.t("{count} acknowledgement(s) refused ({reasons})").format(
+                    count=len(acks.refused), reasons=", ".join(sorted(set(acks.refused.values()))))
         self.state.message = message
         log.info("packets exported to USB", extra={"count": len(result.enrollment_ids)})
         return True
@@ -329,7 +344,8 @@ class ServiceMode:
         try:
             self.reboot_flag.write_text(datetime.now(timezone.utc).isoformat(timespec="seconds") + "\n")
         except OSError as exc:
-            self.state.message = f"Reboot refused: {exc.strerror or exc} ({self.reboot_flag.parent})"
+            self.state.message = self.t("Reboot refused: {error} ({directory})").format(
+                error=exc.strerror or exc, directory=self.reboot_flag.parent)
             return False
-        self.state.message = "Rebooting..."
+        self.state.message = self.t("Rebooting...")
         return True

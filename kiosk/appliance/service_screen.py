@@ -1,5 +1,6 @@
 """The service mode and the screen saver drawn with plain pygame (technicians' screens are not citizens'
-screens: no theme, no translations, large plain buttons). ``tap(pos)`` maps a touch to a button name."""
+screens: no theme, large plain buttons). Words come from the ``service`` catalogue in ``[service]
+language`` (Italian, else English) through ``ServiceMode.t``. ``tap(pos)`` maps a touch to a button name."""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ ACTIONS = {
 }
 LABELS = {"back": "<-", "ok": "OK", "card": "Technician card", "test_page": "Test page", "live_view": "Camera view",
           "read_card": "Read card", "test_leds": "LEDs", "resume": "Resume kiosk", "sync": "Sync now",
-          "export_usb": "Export to USB", "rerun": "Run again", "reboot": "Reboot", "exit": "Exit"}
+          "export_usb": "Export to USB", "rerun": "Run again", "reboot": "Reboot", "exit": "Exit",
+          "page:devices": "Devices", "page:queue": "Queue", "page:doctor": "Doctor", "page:logs": "Logs",
+          "page:config": "Config"}  # msgids of the ``service`` catalogue
+LOGIN_TITLE = "Service mode: technician PIN, or your card and its PIN"
 
 
 class ServiceScreen:
@@ -69,13 +73,23 @@ class ServiceScreen:
         return ""
 
     # -- drawing ------------------------------------------------------------------------------------
+    @property
+    def title_width(self) -> int:
+        """Room for the login title: left of the exit button."""
+        return self.size[0] - self.size[0] // 6 - 10 - 20 - 16
+
+    def _fit(self, text: str, width: int) -> pygame.Surface:
+        """``text`` in the large font, or the small one when the large does not fit ``width``."""
+        font, small = self._fonts()
+        return font.render(text, True, FG) if font.size(text)[0] <= width else small.render(text, True, FG)
+
     def draw(self, surface: pygame.Surface, *, camera_frame=None) -> None:
         font, small = self._fonts()
         s = self.service.state
         surface.fill(BG)
         self.buttons = self.layout()
         for name, rect in self.buttons.items():
-            label = name.split(":", 1)[1].capitalize() if name.startswith("page:") else LABELS.get(name, name)
+            label = self.service.t(LABELS.get(name, name))
             is_current = name == "page:" + s.page
             pygame.draw.rect(surface, ACCENT if is_current or name in ("ok", "card") else (60, 66, 80), rect,
                              border_radius=8)
@@ -85,14 +99,14 @@ class ServiceScreen:
             surface.blit(text, text.get_rect(center=rect.center))
         w, h = self.size
         if not s.is_logged_in:
-            title = font.render("Service mode: technician PIN, or your card and its PIN", True, FG)
+            title = self._fit(self.service.t(LOGIN_TITLE), self.title_width)
             surface.blit(title, (20, 20))
             dots = font.render("*" * len(s.pin) or "-", True, FG)
             surface.blit(dots, dots.get_rect(center=(w // 2, h // 4 - h // 16)))
         else:
             x = w // 6 + 8
             y = 12
-            header = font.render(f"{s.page.capitalize()}  -  {s.message}", True, FG)
+            header = self._fit(f"{self.service.t(LABELS['page:' + s.page])}  -  {s.message}", w - x - 16)
             surface.blit(header, (x, y))
             y += font.get_linesize() + 6
             if s.is_live_view and camera_frame is not None:
@@ -103,7 +117,7 @@ class ServiceScreen:
                 surface.blit(scaled, box)
             else:
                 for line in s.lines:
-                    color = WARN if line.startswith(("FAIL", "Kiosk: LOCKED")) else FG
+                    color = WARN if line.startswith("FAIL") or self.service.t("LOCKED (tamper)") in line else FG
                     surface.blit(small.render(line[:160], True, color), (x, y))
                     y += small.get_linesize()
                     if y > h - h // 8 - small.get_linesize():

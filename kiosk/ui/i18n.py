@@ -4,6 +4,10 @@ Italian is the source language: a msgid is the Italian sentence, or a message ke
 ``reason.underage`` …) that every catalogue, Italian included, maps to plain words. Languages other
 than Italian fall back to English, then to the msgid. A key never reaches the screen: ``message``
 turns an unknown one into a generic "please call staff" sentence.
+
+A second domain, ``service`` (``service.po``), holds the technicians' service-mode screens: their msgids
+are the English text, ``it`` translates them, and every other language shows the English (technicians
+only; the citizens' ``kiosk`` domain stays complete in every language).
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ FALLBACK_LANGUAGE = "en"
 GENERIC_ERROR = "generic_error"
 
 
-def _catalogue(language: str) -> dict[str, str]:
-    return load_catalogue(LOCALE_DIR, DOMAIN, language)
+def _catalogue(language: str, domain: str = DOMAIN) -> dict[str, str]:
+    return load_catalogue(LOCALE_DIR, domain, language)
 
 
 def is_key(msgid: str) -> bool:
@@ -33,12 +37,12 @@ def available_languages() -> list[str]:
 
 
 class Translator:
-    def __init__(self, language: str) -> None:
+    def __init__(self, language: str, *, domain: str = DOMAIN) -> None:
         self.language = language
         chain = [language]
         if language != SOURCE_LANGUAGE and language != FALLBACK_LANGUAGE:
             chain.append(FALLBACK_LANGUAGE)
-        self._chain = [_catalogue(lang) for lang in chain]
+        self._chain = [_catalogue(lang, domain) for lang in chain]
         self.missing: set[str] = set()  # msgids this language lacked (shown in another language or as keys)
 
     def find(self, msgid: str) -> str | None:
