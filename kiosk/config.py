@@ -224,7 +224,6 @@ class ServiceSection(_Section):
     screen_saver_after_s: float = Field(default=300, ge=0)  # idle welcome screen dims; 0: never
     quiet_hours: str = Field(default="", pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$")
     usb_export_dir: Path = Path("/media/sportello")  # where a mounted USB stick receives exported packets
-    language: str = Field(default="it", pattern=r"^[a-z]{2}$")  # technicians' screens: it, else English
 
 
 class Config(BaseSettings):

@@ -54,7 +54,7 @@ def rig_in(config, tmp_path, monkeypatch):  # noqa: F811
     rigs = []
 
     def make(language: str) -> Rig:
-        monkeypatch.setenv("SPORTELLO_SERVICE__LANGUAGE", language)
+        monkeypatch.setenv("SPORTELLO_JOURNEY__DEFAULT_LANGUAGE", language)
         rig = Rig(load_config(None), tmp_path / language)
         rigs.append(rig)
         return rig

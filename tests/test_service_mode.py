@@ -50,7 +50,7 @@ def config(tmp_path, monkeypatch):
     monkeypatch.setenv("SPORTELLO_PANEL__PRESENCE_SENSOR", "5")
     monkeypatch.setenv("SPORTELLO_PANEL__BUZZER", "18")
     monkeypatch.setenv("SPORTELLO_METRICS__PORT", "0")
-    monkeypatch.setenv("SPORTELLO_SERVICE__LANGUAGE", "en")  # the service screens in English (Italian: test_service_i18n)
+    monkeypatch.setenv("SPORTELLO_JOURNEY__DEFAULT_LANGUAGE", "en")  # service screens in English (Italian: test_service_i18n)
     return load_config(None)
 
 

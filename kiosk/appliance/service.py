@@ -54,7 +54,8 @@ class ServiceMode:
         self._busy = threading.Lock()
         from kiosk.ui.i18n import Translator
 
-        self.t = Translator(config.service.language, domain="service")  # "it", else English
+        # the technicians' screens speak the kiosk's own language when it is Italian, else English
+        self.t = Translator(config.journey.default_language, domain="service")
 
     # -- opening and closing ----------------------------------------------------------------------
     def open(self, now: float) -> None:

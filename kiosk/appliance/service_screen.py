@@ -1,6 +1,7 @@
 """The service mode and the screen saver drawn with plain pygame (technicians' screens are not citizens'
-screens: no theme, large plain buttons). Words come from the ``service`` catalogue in ``[service]
-language`` (Italian, else English) through ``ServiceMode.t``. ``tap(pos)`` maps a touch to a button name."""
+screens: no theme, large plain buttons). Words come from the ``service`` catalogue through
+``ServiceMode.t``: Italian when ``[journey] default_language`` is Italian, else English.
+``tap(pos)`` maps a touch to a button name."""
 
 from __future__ import annotations
 
