@@ -38,6 +38,8 @@ class StandInPicamera2:
         self.camera_controls = {"ExposureTime": (1, 1000000, 10000)}
         if autofocus:
             self.camera_controls["AfMode"] = (0, 2, 0)
+        # Picamera2 exposes libcamera's properties; Camera Module 3 is the imx708 (autofocus), v2 the imx219
+        self.camera_properties = {"Model": "imx708" if autofocus else "imx219"}
         self.frames_left = frames  # None: frames forever; a number: then it stops delivering
         self.fail_start = fail_start
         self.config: dict | None = None
@@ -144,6 +146,7 @@ def test_a_camera_without_autofocus_is_never_asked_to_focus(picamera2):
     picamera2["autofocus"] = False
     with registry.create("camera", "picamera2") as camera:
         camera.capture_still()
+        assert camera.model == "imx219"  # what kiosk doctor names to the technician
     pi = StandInPicamera2.instances[-1]
     assert "autofocus" not in pi.calls and pi.controls == {}
 
