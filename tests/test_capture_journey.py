@@ -20,18 +20,15 @@ from kiosk.journey.events import Intent
 from kiosk.journey.screens import Screen
 from kiosk.ui.i18n import Translator
 
-from shell_helpers import make_shell, tap
+from shell_helpers import running_shell, tap
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def shell(tmp_path):
-    shell = make_shell(tmp_path)
-    yield shell
-    shell.close()
-    shell.hw.close()
-    shell.store.close()
+    with running_shell(tmp_path) as shell:
+        yield shell
 
 
 def card_scene(holder=synth.SAMPLE_HOLDER, **knobs) -> np.ndarray:

@@ -14,7 +14,7 @@ from kiosk.appliance.metrics import EnrollmentTracker, KioskMetrics, observe_she
 from kiosk.journey.events import Intent
 from kiosk.journey.screens import Screen
 
-from shell_helpers import identify_by_operator, make_shell, tap
+from shell_helpers import identify_by_operator, running_shell, tap
 
 ROOT = Path(__file__).resolve().parents[1]
 ALERTS = ROOT / "config" / "prometheus" / "sportello-alerts.yml"
@@ -23,11 +23,8 @@ DASHBOARD = ROOT / "config" / "grafana" / "sportello-dashboard.json"
 
 @pytest.fixture
 def shell(tmp_path):
-    shell = make_shell(tmp_path)
-    yield shell
-    shell.close()
-    shell.hw.close()
-    shell.store.close()
+    with running_shell(tmp_path) as shell:
+        yield shell
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from kiosk.appliance.usb_export import sync_directory, write_synced
 from kiosk.errors import KioskError
 
 log = logging.getLogger("kiosk.usb")
@@ -77,16 +78,9 @@ def write_ack(directory: Path, *, kiosk_id: str, packets: list[dict], key_pem: b
     path = Path(directory) / ACK_NAME
     temporary = path.with_suffix(".tmp")
     try:
-        with open(temporary, "wb") as f:
-            f.write(json.dumps(document, indent=2).encode())
-            f.flush()
-            os.fsync(f.fileno())
+        write_synced(temporary, json.dumps(document, indent=2).encode())
         os.replace(temporary, path)
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(Path(directory))
     except OSError as exc:
         raise AckError(f"cannot write the acknowledgement to {directory}: {exc.strerror or exc}") from exc
     return path

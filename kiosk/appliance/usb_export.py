@@ -32,11 +32,21 @@ class ExportResult:
     enrollment_ids: list[str]
 
 
-def _write_synced(path: Path, data: bytes) -> None:
+def write_synced(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` and wait until it is on the stick (a stick is pulled without warning)."""
     with open(path, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+
+
+def sync_directory(directory: Path) -> None:
+    """Make the directory's entries (new and renamed files) durable too."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def export_packets(store, dest_root: Path, *, kiosk_id: str, now: datetime | None = None) -> ExportResult:
@@ -60,17 +70,13 @@ def export_packets(store, dest_root: Path, *, kiosk_id: str, now: datetime | Non
         for entry in entries:
             packet = store.packet(entry.enrollment_id)
             path = directory / f"{entry.enrollment_id}.packet"
-            _write_synced(path, packet)
+            write_synced(path, packet)
             digest = hashlib.sha256(packet).hexdigest()
             if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
                 raise ExportError(f"packet {entry.enrollment_id} did not read back intact from the stick")
             manifest["packets"].append({"enrollment_id": entry.enrollment_id, "sha256": digest, "size": len(packet)})
-        _write_synced(directory / MANIFEST, json.dumps(manifest, indent=2).encode())
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        write_synced(directory / MANIFEST, json.dumps(manifest, indent=2).encode())
+        sync_directory(directory)
     except OSError as exc:
         raise ExportError(f"cannot write to the USB stick at {dest_root}: {exc.strerror or exc}") from exc
     ids = [p["enrollment_id"] for p in manifest["packets"]]
