@@ -3,11 +3,7 @@ fault-injecting proxy in front of it."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -16,67 +12,17 @@ from pathlib import Path
 
 import httpx
 
-from kiosk.receiver.provision.scim import server_description
+from kiosk.receiver.provision.local import LocalScimServer, free_port  # noqa: F401 - free_port for other fixtures
 
 TOKEN = "test-scim-token"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ScimServer:
-    """``scim2-server`` serving our User schema (enterprise + enrollment extensions) from memory."""
+class ScimServer(LocalScimServer):
+    """``scim2-server`` serving our User schema (enterprise + enrollment extensions) from memory,
+    with the tests' known token: the product's own local server, so tests start it as the demo does."""
 
     def __init__(self, directory: Path, *, token: str = TOKEN) -> None:
-        self.directory, self.token = directory, token
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v2"
-
-    def start(self) -> ScimServer:
-        schemas, types = server_description(self.directory)
-        command = [str(Path(sys.executable).with_name("scim2-server")), "--hostname", "127.0.0.1",
-                   "--port", str(self.port), "--schema", str(schemas), "--resource-type", str(types),
-                   "--bearer-token", self.token]
-        self.log = open(self.directory / "scim2-server.log", "wb")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                response = httpx.get(f"{self.url}/ServiceProviderConfig",
-                                     headers={"Authorization": f"Bearer {self.token}"}, timeout=1)
-                if response.status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            if self.process.poll() is not None:
-                break
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("scim2-server did not start")
-
-    def users(self) -> list[dict]:
-        response = httpx.get(f"{self.url}/Users", headers={"Authorization": f"Bearer {self.token}"}, timeout=5)
-        response.raise_for_status()
-        return response.json().get("Resources", [])
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self.process = None
-        if getattr(self, "log", None):
-            self.log.close()
+        super().__init__(directory, token=token)
 
 
 class FaultProxy:

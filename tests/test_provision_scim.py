@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from provision_helpers import sample_payload
@@ -122,3 +123,19 @@ def test_updates_carry_if_match_and_survive_a_concurrent_change(scim_server, pro
     assert proxy.if_match and all(proxy.if_match), "every PUT was conditional"
     assert 412 in proxy.statuses, "the stale write was refused, then redone on a fresh read"
 
+
+
+def test_the_local_server_moves_to_a_new_port_when_its_port_was_taken(tmp_path):
+    """The port is free when chosen; another program may bind it before scim2-server does. The
+    demo's server must still come up (it did not, once, in CI), and on a port that works."""
+    server = ScimServer(tmp_path)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", server.port))
+    taken.listen()
+    try:
+        with server:
+            assert server.port != taken.getsockname()[1]
+            assert server.users() == []
+    finally:
+        taken.close()
+    assert b"Address already in use" in (tmp_path / "scim2-server.log").read_bytes()  # why the first try failed

@@ -31,9 +31,9 @@ def free_port() -> int:
 class LocalScimServer:
     """``scim2-server --schema ... --resource-type ... --bearer-token ...`` on 127.0.0.1."""
 
-    def __init__(self, directory: str | os.PathLike[str]) -> None:
+    def __init__(self, directory: str | os.PathLike[str], *, token: str | None = None) -> None:
         self.directory = Path(directory)
-        self.token = secrets.token_urlsafe(24)
+        self.token = token or secrets.token_urlsafe(24)
         self.port = free_port()
         self._process: subprocess.Popen | None = None
 
@@ -41,33 +41,52 @@ class LocalScimServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v2"
 
+    @property
+    def process(self) -> subprocess.Popen | None:
+        return self._process
+
     def __enter__(self) -> LocalScimServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def start(self, *, timeout: float = 30.0) -> LocalScimServer:
+    def start(self, *, timeout: float = 30.0, attempts: int = 3) -> LocalScimServer:
+        """Start the server and wait until it answers. The port was free when chosen, but another
+        program may take it before the server binds it: a server that exits at once is started again
+        on a new port (``attempts`` times in all); the reason is in ``scim2-server.log``."""
+        self._log = open(self.directory / "scim2-server.log", "ab")
+        for attempt in range(attempts):
+            if attempt:
+                self.port = free_port()
+            if self._run_once(timeout):
+                return self
+            if self._process is not None and self._process.poll() is None:
+                break  # alive but silent past the timeout: a new port would not help
+            self._process = None
+        self.stop()
+        raise KioskError("scim2-server did not start (see scim2-server.log)")
+
+    def _run_once(self, timeout: float) -> bool:
         schemas, types = server_description(self.directory)
         executable = Path(sys.executable).with_name("scim2-server")
         command = [str(executable) if executable.exists() else "scim2-server", "--hostname", "127.0.0.1",
                    "--port", str(self.port), "--schema", str(schemas), "--resource-type", str(types),
                    "--bearer-token", self.token]
-        self._log = open(self.directory / "scim2-server.log", "wb")
         try:
             self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT)
         except OSError as err:
+            self._log.close()
             raise KioskError(f"cannot start scim2-server: {type(err).__name__}") from None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._process.poll() is None:
             try:
                 if httpx.get(f"{self.url}/ServiceProviderConfig", timeout=1,
                              headers={"Authorization": f"Bearer {self.token}"}).status_code == 200:
-                    return self
+                    return True
             except httpx.HTTPError:
                 time.sleep(0.05)
-        self.stop()
-        raise KioskError("scim2-server did not start")
+        return False
 
     def users(self) -> list[dict]:
         response = httpx.get(f"{self.url}/Users", headers={"Authorization": f"Bearer {self.token}"}, timeout=10)
