@@ -13,19 +13,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-# (regular, bold): DejaVu Sans first (the UI's font too), then fonts for scripts DejaVu lacks
-DEJAVU_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-)
-FALLBACK_CANDIDATES = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-)
+from kiosk.font_files import CJK, DEJAVU  # DejaVu Sans first (the UI's font too), then scripts it lacks
+
 EDGE_PX = 8  # glyphs may overhang their advance: keep them off the paper's edge
 _MISSING = "\U0010fffd"  # a private-use code point no font draws: its picture is the "missing glyph" box
 _RTL_SCRIPTS = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
@@ -35,9 +24,9 @@ _RTL_SCRIPTS = ((0x0590, 0x08FF), (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
 def _installed() -> tuple[tuple[str, str], ...]:
     """(regular, bold) of the candidate fonts installed, in order; looked up once."""
     found = []
-    for regular, bold in DEJAVU_CANDIDATES + FALLBACK_CANDIDATES:
+    for regular, bold in DEJAVU + CJK:
         if Path(regular).is_file():
-            found.append((regular, bold if Path(bold).is_file() else regular))
+            found.append((regular, bold if bold and Path(bold).is_file() else regular))
     return tuple(found)
 
 

@@ -131,7 +131,7 @@ def test_the_printer_never_gets_a_letter_its_code_page_lacks(language, monkeypat
 
 
 def test_without_a_font_for_its_script_the_receipt_is_english_not_boxes(monkeypatch):
-    monkeypatch.setattr(text_fonts, "_installed", lambda: [text_fonts.DEJAVU_CANDIDATES[0]])  # no CJK font
+    monkeypatch.setattr(text_fonts, "_installed", lambda: [text_fonts.DEJAVU[0]])  # no CJK font
     assert receipt_language("zh") == "en"
     monkeypatch.setattr(text_fonts, "has_layout_engine", lambda: False)  # Arabic cannot be shaped
     assert receipt_language("ar") == "en"

@@ -13,16 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-_DEJAVU = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-)
-_CJK = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", ""),  # one weight: bold is drawn by SDL_ttf
-    ("/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc", ""),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
-)
+from kiosk.font_files import CJK, DEJAVU
+
 SCRIPTS = {"ar": "arabic", "zh": "cjk"}  # languages that need more than a Latin/Cyrillic font
 
 
@@ -55,9 +47,9 @@ def _first(candidates: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
 def find_font(script: str = "latin") -> FontChoice:
     """The font for ``script``; pygame-gui's bundled Noto fonts when the system has none."""
     if script == "cjk":
-        found = _first(_CJK)
+        found = _first(CJK)
         return FontChoice("kiosk_cjk", *found, script="Hani") if found else FontChoice("noto_sans_sc", script="Hani")
-    found = _first(_DEJAVU)
+    found = _first(DEJAVU)
     if script == "arabic":
         return (FontChoice("kiosk_arabic", *found, script="Arab", is_rtl=True) if found
                 else FontChoice("noto_sans_ar", script="Arab", is_rtl=True))
