@@ -138,3 +138,29 @@ def test_dates_and_numbers_use_western_digits():
     assert format_number(1234, "ar") == "1,234"
     assert all(c in "0123456789/\u200f" for c in format_date(date(1985, 3, 12), "ar"))
     assert format_date(date(1985, 3, 12), "zh") == "1985年3月12日"
+
+
+def _rows(text: str, width: int) -> list[str]:
+    """The lines pygame-gui's text box breaks ``text`` into at ``width`` px."""
+    from pygame_gui import UIManager
+    from pygame_gui.elements import UITextBox
+
+    pygame.init()
+    manager = UIManager((800, 600))
+    box = UITextBox(text, pygame.Rect(0, 0, width, 400), manager)
+    rows = ["".join(getattr(item, "text", "") for item in row.items).strip()
+            for row in box.text_box_layout.layout_rows]
+    box.kill()
+    return rows
+
+
+def test_a_wrapped_arabic_line_never_breaks_inside_a_latin_run(ui):  # ui: a display for pygame-gui
+    """Drawn right to left, each line of a text box is reversed: a Latin run broken across two lines
+    would read "elettronica" on the upper line and "Carta d'identità" below it. The run moves whole."""
+    sentence = "احضر معك Carta d'identità elettronica إلى المكتب"
+    run = visual_rtl("Carta d'identità elettronica")  # as drawn: reversed in place
+    split_before = [w for w in range(160, 420, 10) if not any(run in r for r in _rows(visual_rtl(sentence), w))]
+    assert split_before, "no width broke the run without binding: the test could not tell"
+    for width in range(240, 420, 10):  # narrower, the run no longer fits one line (pygame-gui hyphenates it)
+        rows = [r.replace("\u00a0", " ") for r in _rows(visual_rtl(sentence, is_wrapped=True), width)]
+        assert sum(run in r for r in rows) == 1, (width, rows)

@@ -99,12 +99,20 @@ def levels(text: str) -> list[int]:
     return out
 
 
-def visual_rtl(text: str) -> str:
-    """``text`` prepared for a right-to-left HarfBuzz layout: each left-to-right run reversed in place."""
+BOUND_RUN_MAX = 40  # a longer left-to-right run may still need a line break of its own
+
+
+def visual_rtl(text: str, *, is_wrapped: bool = False) -> str:
+    """``text`` prepared for a right-to-left HarfBuzz layout: each left-to-right run reversed in place.
+
+    ``is_wrapped``: the text goes to a box that breaks it into lines at spaces. A break inside a
+    reversed run would put the run's end on the upper line and its start on the lower one, so the
+    spaces of a run (up to ``BOUND_RUN_MAX`` characters) become no-break spaces: it moves whole."""
     if not text or all(unicodedata.bidirectional(c) not in ("L", "EN", "AN") for c in text):
         return text
     if not any(unicodedata.bidirectional(c) in ("R", "AL") for c in text):  # no Arabic: a left-to-right line
-        return "".join(_MIRROR.get(c, c) for c in reversed(text))
+        line = "".join(_MIRROR.get(c, c) for c in reversed(text))
+        return line.replace(" ", "\u00a0") if is_wrapped and len(text) <= BOUND_RUN_MAX else line
     lv = levels(text)
     out: list[str] = []
     i = 0
@@ -116,7 +124,10 @@ def visual_rtl(text: str) -> str:
         j = i
         while j < len(text) and lv[j] == 2:
             j += 1
-        out.extend(_MIRROR.get(c, c) for c in reversed(text[i:j]))
+        run = [_MIRROR.get(c, c) for c in reversed(text[i:j])]
+        if is_wrapped and j - i <= BOUND_RUN_MAX:
+            run = ["\u00a0" if c == " " else c for c in run]
+        out.extend(run)
         i = j
     return "".join(out)
 

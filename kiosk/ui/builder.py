@@ -134,7 +134,7 @@ class Builder:
             return _TEXT_NODE.sub(lambda m: m.group(0).replace(" ", "\u00a0"), markup)
         if not self.is_rtl:
             return markup
-        return _TEXT_NODE.sub(lambda m: html.escape(visual_rtl(html.unescape(m.group(0))), quote=False), markup)
+        return _TEXT_NODE.sub(lambda m: html.escape(visual_rtl(html.unescape(m.group(0)), is_wrapped=True), quote=False), markup)
 
     # -- elements ---------------------------------------------------------------------------------
     def button(
