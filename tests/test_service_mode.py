@@ -395,7 +395,7 @@ def test_while_the_updater_holds_the_lock_no_session_starts_and_the_welcome_scre
     assert not _updater_can_lock(rig.update_lock)
 
 
-@pytest.mark.parametrize("lang", ("it", "en", "de", "fr", "sl", "ro", "sq", "uk"))
+@pytest.mark.parametrize("lang", ("it", "en", "de", "fr", "sl", "ro", "sq", "uk", "ar", "zh"))
 def test_the_updating_notice_is_translated_and_fits_its_box_in_every_language(lang):
     from kiosk.appliance.service_screen import UPDATING, UpdatingNotice
 
@@ -407,6 +407,21 @@ def test_the_updating_notice_is_translated_and_fits_its_box_in_every_language(la
     text = notice.text(lang)
     assert text and (text != UPDATING or lang == "it")
     box_w, box_h = size[0] - size[0] // 5 - 48, size[1] // 3
-    lines = notice.lines(text, box_w)
-    assert all(notice._font.size(line)[0] <= box_w for line in lines)
-    assert len(lines) * notice._font.get_linesize() <= box_h
+    lines = notice.lines(text, box_w, language=lang)
+    font = notice.font(lang)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")  # every word, in reading order
+    assert all(font.size(line)[0] <= box_w for line in lines)
+    assert len(lines) * font.get_linesize() <= box_h
+
+
+def test_the_updating_notice_shapes_arabic():
+    """Arabic letters joined (their contextual forms), not drawn one by one as isolated letters."""
+    from kiosk.appliance.service_screen import UpdatingNotice
+
+    pygame.init()
+    notice = UpdatingNotice((800, 480))
+    font = notice.font("ar")
+    word = max(notice.text("ar").split(), key=len)
+    shaped = font.render(word, True, (0, 0, 0)).get_width()
+    isolated = sum(font.render(c, True, (0, 0, 0)).get_width() for c in word)
+    assert shaped < isolated

@@ -155,11 +155,14 @@ UPDATING = "Aggiornamento in corso: torniamo tra un minuto."
 
 class UpdatingNotice:
     """Over the welcome screen while the updater holds the update lock: "updating, back in a minute" in
-    the kiosk's language (a citizen-facing message, in every catalogue), on a dimmed copy of the screen."""
+    the kiosk's language (a citizen-facing message, in every catalogue), on a dimmed copy of the screen.
+    Drawn with the language's font: Arabic shaped and right to left (lines broken in reading order,
+    then each prepared by ``bidi.visual_rtl``), Chinese broken between characters."""
 
     def __init__(self, size: tuple[int, int]) -> None:
         self.size = size
-        self._font: pygame.font.Font | None = None
+        self._fonts: dict[str, pygame.font.Font] = {}
+        self._font: pygame.font.Font | None = None  # the last language's
         self._backdrop: pygame.Surface | None = None
 
     def text(self, language: str) -> str:
@@ -167,23 +170,40 @@ class UpdatingNotice:
 
         return Translator(language)(UPDATING)
 
-    def lines(self, text: str, width: int) -> list[str]:
-        words, lines = text.split(), [""]
-        for word in words:
-            candidate = f"{lines[-1]} {word}".strip()
-            if lines[-1] and self._font.size(candidate)[0] > width:
-                lines.append(word)
-            else:
-                lines[-1] = candidate
+    def font(self, language: str) -> pygame.font.Font:
+        from kiosk.ui.fonts import font_for
+
+        if language not in self._fonts:
+            choice = font_for(language)
+            font = pygame.font.Font(choice.bold_path or choice.regular_path or None, max(20, self.size[1] // 16))
+            if choice.regular_path and choice.script != "Latn":
+                font.set_script(choice.script)  # HarfBuzz shapes the script (Arabic joining forms)
+            if choice.is_rtl:
+                font.set_direction(pygame.DIRECTION_RTL)
+            self._fonts[language] = font
+        self._font = self._fonts[language]
+        return self._font
+
+    def lines(self, text: str, width: int, *, language: str = "it") -> list[str]:
+        """``text`` broken into lines ``width`` px wide, in reading order: at spaces, and between the
+        characters of a word too wide on its own (Chinese has no spaces)."""
+        font = self.font(language)
+        lines = [""]
+        for word in text.split():
+            pieces = [word] if font.size(word)[0] <= width else list(word)
+            for i, piece in enumerate(pieces):
+                joiner = " " if i == 0 and lines[-1] else ""
+                candidate = lines[-1] + joiner + piece
+                if lines[-1] and font.size(candidate)[0] > width:
+                    lines.append(piece)
+                else:
+                    lines[-1] = candidate
         return lines
 
     def draw(self, surface: pygame.Surface, *, language: str) -> None:
-        if self._font is None:
-            from kiosk.ui.fonts import find_font
+        from kiosk.ui.bidi import is_rtl, visual_rtl
 
-            fonts = find_font()
-            self._font = pygame.font.Font(fonts.bold_path or fonts.regular_path or None,
-                                          max(20, self.size[1] // 16))
+        font = self.font(language)
         if self._backdrop is None:  # the welcome screen as it was, dimmed once
             self._backdrop = surface.copy()
             shade = pygame.Surface(surface.get_size(), pygame.SRCALPHA)
@@ -193,11 +213,11 @@ class UpdatingNotice:
         w, h = self.size
         box = pygame.Rect(w // 10, h // 3, w - w // 5, h // 3)
         pygame.draw.rect(surface, (250, 250, 250), box, border_radius=16)
-        lines = self.lines(self.text(language), box.width - 48)
-        line_h = self._font.get_linesize()
+        lines = self.lines(self.text(language), box.width - 48, language=language)
+        line_h = font.get_linesize()
         y = box.centery - line_h * len(lines) // 2
         for line in lines:
-            label = self._font.render(line, True, (20, 24, 32))
+            label = font.render(visual_rtl(line) if is_rtl(language) else line, True, (20, 24, 32))
             surface.blit(label, label.get_rect(midtop=(box.centerx, y)))
             y += line_h
 
