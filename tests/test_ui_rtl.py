@@ -20,7 +20,7 @@ from kiosk.ui.bidi import reading_order, visual_rtl
 from kiosk.ui.chrome import LANGUAGE_NAMES
 from kiosk.ui.fonts import FontChoice, font_for
 from kiosk.ui.i18n import _catalogue, format_date, format_number
-from test_ui_screens import click, sample_session, show, view_of
+from test_ui_screens import click, sample_session, show, type_text, view_of
 
 ARTIFACTS = __import__("test_ui_screens").ARTIFACTS / "rtl"
 
@@ -124,9 +124,7 @@ def test_switching_to_arabic_keeps_what_was_typed(ui):
     s.fields, s.error = {}, ""
     show(ui, view_of(s))
     assert click(ui, "field:surname") == []
-    for ch in "Rossi":
-        pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=ch))
-    ui.handle_events(pygame.event.get())
+    type_text(ui, "Rossi")
     for language in ("ar", "zh", "it"):
         s.language = language
         show(ui, view_of(s))

@@ -107,6 +107,13 @@ def click(ui: KioskUI, element_id: str) -> list[UserIntent]:
     return ui.handle_events(pygame.event.get())
 
 
+def type_text(ui: KioskUI, text: str) -> list[UserIntent]:
+    """Type ``text`` into the focused field, one character at a time, as SDL delivers keyboard text."""
+    for ch in text:
+        pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=ch))
+    return ui.handle_events(pygame.event.get())
+
+
 def visible_text(element) -> str:
     if isinstance(element, UITextBox):
         return element.html_text
@@ -221,9 +228,7 @@ def test_typing_sets_field_and_survives_rerender(ui):
     s.fields, s.error = {}, ""
     show(ui, view_of(s))
     assert click(ui, "field:surname") == []
-    for ch in "Nicolò@à":
-        pygame.event.post(pygame.event.Event(pygame.TEXTINPUT, text=ch))
-    intents = ui.handle_events(pygame.event.get())
+    intents = type_text(ui, "Nicolò@à")
     assert intents[-1] == UserIntent(Intent.SET_FIELD, "Nicolò@à", "surname")
     s.error = "surname_invalid"  # a rebuild of the same screen keeps what was typed
     show(ui, view_of(s))
