@@ -41,6 +41,7 @@ from kiosk.ui.i18n import Translator
 from kiosk.ui.speech import SECRET_ELEMENTS, Speech, plain
 from kiosk.ui.screens import module_for
 from kiosk.ui.screens import overlays
+from kiosk.ui.shapes import KioskShapeCache
 from kiosk.ui.view import View
 
 HERE = Path(__file__).parent
@@ -178,6 +179,7 @@ class KioskUI:
         if mode not in self._managers:
             theme = self._theme_dict(mode)
             manager = pygame_gui.UIManager(self.size, copy.deepcopy(theme), enable_live_theme_updates=False)
+            manager.get_theme().shape_cache = KioskShapeCache()  # rounded shapes: corners supersampled, not all
             # rich text (bold words in a regular box and back) asks for both styles of every size in use
             fonts = {(b["font"]["name"], int(b["font"]["size"])) for b in theme.values()
                      if isinstance(b, dict) and isinstance(b.get("font"), dict)}
