@@ -167,10 +167,15 @@ class Shell:
             for effect in self.journey.handle(pending.pop(0), self.clock()):
                 if isinstance(effect, self.INLINE):
                     outcome = self.execute(effect)
-                    if outcome is not None:
-                        pending.append(outcome)
+                elif isinstance(effect, fx.ReadCard) and (identity := self.hw.card_reader.ready_identity()):
+                    # read and checked as the card arrived: its data goes on screen in this very turn,
+                    # with no "please wait" frame and no trip through the worker
+                    outcome = _card_event(identity)
                 else:
                     self._submit(effect)
+                    continue
+                if outcome is not None:
+                    pending.append(outcome)
 
     def pump(self) -> None:
         """Deliver queued device reports and effect outcomes, then a tick."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -65,6 +66,49 @@ def test_the_real_card_greets_the_citizen_and_the_pin_route_seals(shell, pcsc_st
     tap(shell, Intent.NEXT)
     assert s.screen is Screen.RECEIPT, s.error
     assert len(shell.hw.printer.receipts) == 1
+
+
+def wait_for_card_report(shell) -> None:
+    deadline = time.monotonic() + 10
+    while shell.events.empty():
+        assert time.monotonic() < deadline, "the insertion never reached the shell"
+        time.sleep(0.005)
+
+
+def test_the_card_data_screen_follows_the_insertion_in_one_turn(shell, pcsc_stack):
+    """The card was read and checked as it arrived: no "please wait" frame, no trip through the worker
+    (here busy with something else, as with a printer check)."""
+    walk_to_insert_card(shell)
+    gate = threading.Event()
+    shell._on_worker(lambda: gate.wait(10))
+    try:
+        pcsc_stack.insert("ts-cns")
+        wait_for_card_report(shell)
+        shell.pump()  # one turn of the UI loop
+        s = shell.journey.session
+        assert s.screen is Screen.CARD_DATA and not s.is_busy and s.error == ""
+        assert s.citizen.codice_fiscale == "BNCGLI85C52H501R"
+    finally:
+        gate.set()
+    shell.settle()
+    assert s.screen is Screen.CARD_DATA
+
+
+@pytest.mark.parametrize("profile,error", [
+    ("cf-mismatch", "card_certificate_invalid"), ("unknown-ca", "card_certificate_invalid"),
+    ("truncated-dati", "card_data_inconsistent"),
+])
+def test_a_card_whose_checks_fail_never_lets_the_journey_proceed(shell, pcsc_stack, profile, error):
+    walk_to_insert_card(shell)
+    pcsc_stack.insert(profile)
+    wait_for_card_report(shell)
+    shell.pump()
+    s = shell.journey.session
+    assert s.screen is Screen.INSERT_CARD and s.citizen is None
+    shell.settle()  # the worker asks the card again, and is told what is wrong with it
+    assert s.screen is Screen.INSERT_CARD and s.error == error and s.citizen is None
+    tap(shell, Intent.NEXT)
+    assert s.screen is Screen.INSERT_CARD and s.citizen is None
 
 
 def test_wrong_pins_count_down_and_the_last_try_is_never_sent(shell, pcsc_stack):

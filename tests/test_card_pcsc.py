@@ -79,6 +79,26 @@ def test_inserted_ts_cns_is_read_at_once_and_announced_with_its_identity(pcsc_st
         reader.read_identity()
 
 
+def test_the_checked_insertion_read_is_ready_at_once_and_only_while_the_card_is_in(pcsc_stack, reader):
+    assert reader.ready_identity() is None, "no card"
+    card = insert(pcsc_stack, reader, "ts-cns")
+    before = card.apdus
+    identity = reader.ready_identity()
+    assert identity is reader.events.inserted[-1] and identity.codice_fiscale == "BNCGLI85C52H501R"
+    assert card.apdus == before, "no APDU"
+    pcsc_stack.remove()
+    reader.events.wait(lambda: reader.events.removed == 1)
+    assert reader.ready_identity() is None
+
+
+@pytest.mark.parametrize("profile", ["cf-mismatch", "unknown-ca", "truncated-dati", "cie"])
+def test_a_card_that_fails_its_checks_has_no_ready_identity(pcsc_stack, reader, profile):
+    insert(pcsc_stack, reader, profile)
+    assert reader.ready_identity() is None
+    with pytest.raises(CardError):
+        reader.read_identity()
+
+
 def test_a_missing_reader_fails_fast_with_a_clear_message(pcsc_stack):
     reader = PcscCardReader(reader="Lettore Che Non Esiste")
     with pytest.raises(ReaderUnavailable, match="no smart-card reader matching 'Lettore Che Non Esiste'"):

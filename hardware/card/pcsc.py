@@ -366,6 +366,16 @@ class PcscCardReader(CardReader):
                 )
             return self._read_cns().identity
 
+    def _ready_identity(self) -> CardIdentity | None:
+        # the insertion read, cross-checked and with its certificate checked; never wait for the lock
+        # (the monitor holds it while it reads a card that has just arrived)
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            return self._read.identity if self._read is not None and self._is_present else None
+        finally:
+            self._lock.release()
+
     def _pin_tries_left(self) -> int:
         return self._with_session(lambda s: s.pin_tries_left())
 

@@ -75,7 +75,8 @@ class CardReader(Device):
     * call ``self._notify_inserted(identity_or_None)`` and ``self._notify_removed()`` when a card
       arrives or leaves (from its own thread; ``None`` when the card cannot be read).
 
-    A backend MAY override ``_check_pin_format`` (for cards whose PINs are not 4-8 digits).
+    A backend MAY override ``_check_pin_format`` (for cards whose PINs are not 4-8 digits), and
+    ``_ready_identity()`` when it reads and checks a card as it arrives (see ``ready_identity``).
 
     ``verify_pin`` never sends a malformed PIN to the card (``PinFormatInvalid``), so a typo does
     not cost one of the card's three tries. ``verify_pin`` on a blocked card returns
@@ -100,6 +101,12 @@ class CardReader(Device):
         """The holder's identity as stored on the chip."""
         self._check_started()
         return self._read_identity()
+
+    def ready_identity(self) -> CardIdentity | None:
+        """The identity of the card in the reader if the backend already read and checked it (on
+        insertion): no APDU, never waits. ``None`` when it has none at hand; ``read_identity()`` then
+        talks to the card (and raises what is wrong with it)."""
+        return self._ready_identity() if self._is_started else None
 
     def pin_tries_left(self) -> int:
         """How many wrong PINs the card still accepts before blocking (spends no try)."""
@@ -147,6 +154,9 @@ class CardReader(Device):
 
     def _read_identity(self) -> CardIdentity:
         raise NotImplementedError
+
+    def _ready_identity(self) -> CardIdentity | None:
+        return None
 
     def _pin_tries_left(self) -> int:
         raise NotImplementedError
