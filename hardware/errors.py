@@ -92,6 +92,23 @@ class CardBlocked(CardError):
     """The card's PIN is blocked (no tries left): only the PUK, elsewhere, can unblock it."""
 
 
+class CanFormatInvalid(CardError, ValueError):
+    """The CAN is not the 6 digits printed on the card's front; refused before anything is sent."""
+
+
+class PaceFailed(CardError):
+    """PACE with the CAN, or the secure messaging after it, failed.
+
+    ``reason`` is ``"wrong_can"`` (the card refused the CAN, or its token did not verify: never
+    retried automatically), ``"secure_messaging"`` (a response failed its MAC or was not protected:
+    refused), ``"unsupported"`` (no PACE the kiosk speaks) or ``"protocol"`` (a malformed answer).
+    """
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
 class CardStatusError(CardError):
     """The card answered a command with an error status word (``sw``, e.g. ``0x6A82``)."""
 
