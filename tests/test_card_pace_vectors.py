@@ -129,3 +129,13 @@ def test_a_point_off_the_curve_is_refused():
         CURVE.decode_point(b"\x02" + x.to_bytes(32, "big"))
     with pytest.raises(CardDataInvalid):
         CURVE.decode_point(b"\x04" + CURVE.p.to_bytes(32, "big") + y.to_bytes(32, "big"))
+
+
+def test_scalar_multiplication_agrees_with_openssl_on_random_keys():
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    for k in (1, 2, 3, CURVE.n - 1, *(CURVE.random_scalar() for _ in range(5))):
+        numbers = ec.derive_private_key(k, ec.BrainpoolP256R1()).public_key().public_numbers()
+        assert CURVE.multiply(k, CURVE.g) == (numbers.x, numbers.y)
+    assert CURVE.multiply(CURVE.n, CURVE.g) is None
+    assert CURVE.add(CURVE.g, CURVE.multiply(CURVE.n - 1, CURVE.g)) is None

@@ -1,8 +1,8 @@
 """Elliptic-curve arithmetic over Python ints, for PACE's Generic Mapping (ICAO 9303-11, 4.4.3.3.1).
 
 ``cryptography`` does ECDH on named curves but cannot add points or multiply a point that is not
-the curve's generator, which the mapping ``G' = s*G + H`` needs. This is the small affine
-arithmetic for that, on brainpoolP256r1 (RFC 5639; PACE standardized domain parameters id 13, the
+the curve's generator, which the mapping ``G' = s*G + H`` needs. This is the small arithmetic
+for that (affine addition, Jacobian scalar multiplication), on brainpoolP256r1 (RFC 5639; PACE standardized domain parameters id 13, the
 curve the CIE uses). Not constant-time: the kiosk is the terminal, its keys live for one read.
 Every point received from a card goes through ``decode_point``, which refuses points that are not
 on the curve (an invalid-curve attack would otherwise leak the terminal's key bits).
@@ -60,16 +60,43 @@ class Curve:
         return x3, (slope * (x1 - x3) - y1) % p
 
     def multiply(self, k: int, point: Point) -> Point:
-        """``k * point`` by double-and-add (left to right)."""
+        """``k * point``: double-and-add in Jacobian coordinates (one inversion at the end)."""
         if point is None or k % self.n == 0:
             return None
         k %= self.n
-        result: Point = None
+        p, a = self.p, self.a
+        x2, y2 = point
+        X, Y, Z = 0, 1, 0  # infinity
         for bit in bin(k)[2:]:
-            result = self.add(result, result)
+            if Z:  # double: X3 = M^2 - 2S, Y3 = M(S - X3) - 8Y^4, Z3 = 2YZ
+                yy = Y * Y % p
+                s = 4 * X * yy % p
+                zz = Z * Z % p
+                m = (3 * X * X + a * zz * zz) % p
+                X, Y, Z = (m * m - 2 * s) % p, None, 2 * Y * Z % p
+                Y = (m * (s - X) - 8 * yy * yy) % p
             if bit == "1":
-                result = self.add(result, point)
-        return result
+                if not Z:
+                    X, Y, Z = x2, y2, 1
+                    continue
+                z1z1 = Z * Z % p  # mixed addition of the affine point
+                h = (x2 * z1z1 - X) % p
+                r = (y2 * Z * z1z1 - Y) % p
+                if h == 0:  # the sum so far is +-point: the result is 2*point or infinity
+                    doubled = self.add(point, point) if r == 0 else None
+                    X, Y, Z = (doubled[0], doubled[1], 1) if doubled else (0, 1, 0)
+                    continue
+                hh = h * h % p
+                hhh = h * hh % p
+                v = X * hh % p
+                X = (r * r - hhh - 2 * v) % p
+                Y = (r * (v - X) - Y * hhh) % p
+                Z = Z * h % p
+        if not Z:
+            return None
+        z_inv = pow(Z, -1, p)
+        z_inv2 = z_inv * z_inv % p
+        return X * z_inv2 % p, Y * z_inv2 * z_inv % p
 
     def random_scalar(self) -> int:
         """A private key in [1, n-1]."""

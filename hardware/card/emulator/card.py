@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hardware.card import apdu as sw
 
 MF = 0x3F00
+EXTENDED_MAX = 65536  # an extended Le of 0000
 
 
 def with_tck(atr: bytes) -> bytes:
@@ -37,6 +38,7 @@ class Node:
     aid: bytes | None = None
     needs_pin: bool = False
     fault_sw: int | None = None  # answer READ BINARY with this status word instead of the data
+    needs_sm: bool = False  # readable only through secure messaging (after PACE)
 
     @property
     def is_df(self) -> bool:
@@ -56,6 +58,8 @@ class EmulatedCard:
         self.key = key
         self.internal_auth_key: rsa.RSAPrivateKey | None = None
         self.apdus = 0
+        self.pace = None  # a ``PaceChip`` when the card does PACE and secure messaging
+        self.under_sm = False  # the command being run came through secure messaging
         self._lock = threading.Lock()
         self.reset()
 
@@ -88,6 +92,8 @@ class EmulatedCard:
         self.is_pin_verified = False
         self.security_env: str | None = None
         self._chain = b""
+        if self.pace is not None:
+            self.pace.reset()
 
     @property
     def is_blocked(self) -> bool:
@@ -98,10 +104,20 @@ class EmulatedCard:
         with self._lock:
             self.apdus += 1
             try:
-                data, status = self._dispatch(bytes(command))
+                if self.pace is not None:
+                    data, status = self.pace.process(bytes(command), self._dispatch_as)
+                else:
+                    data, status = self._dispatch(bytes(command))
             except (IndexError, ValueError):
                 data, status = b"", sw.SW_WRONG_LENGTH
             return data + status.to_bytes(2, "big")
+
+    def _dispatch_as(self, c: bytes, secure: bool) -> tuple[bytes, int]:
+        self.under_sm = secure
+        try:
+            return self._dispatch(c)
+        finally:
+            self.under_sm = False
 
     def _dispatch(self, c: bytes) -> tuple[bytes, int]:
         if len(c) < 4:
@@ -189,12 +205,14 @@ class EmulatedCard:
             return b"", node.fault_sw
         if node.needs_pin and not self.is_pin_verified:
             return b"", sw.SW_SECURITY_NOT_SATISFIED
+        if node.needs_sm and not self.under_sm:
+            return b"", sw.SW_SECURITY_NOT_SATISFIED
         content = node.data or b""
         if offset >= len(content) and not (offset == 0 and not content):
             return b"", sw.SW_WRONG_OFFSET
         want = 256 if le in (None, 0) else le
         chunk = content[offset:offset + want]
-        if le not in (None, 0) and len(chunk) < le:
+        if le not in (None, 0, EXTENDED_MAX) and len(chunk) < le:
             return chunk, sw.SW_END_OF_FILE
         return chunk, sw.SW_OK
 
@@ -273,11 +291,20 @@ def raw_rsa(key: rsa.RSAPrivateKey, block: bytes) -> bytes:
 
 
 def _body(c: bytes) -> tuple[bytes, int | None]:
-    """(data, Le) of a short command APDU; ``Le=None`` when absent, 0 meaning 256."""
+    """(data, Le) of a command APDU; ``Le=None`` when absent, 0 meaning 256 (short), 65536 extended."""
     if len(c) == 4:
         return b"", None
     if len(c) == 5:
         return b"", c[4]
+    if c[4] == 0 and len(c) >= 7:  # extended length
+        if len(c) == 7:
+            return b"", int.from_bytes(c[5:7], "big") or EXTENDED_MAX
+        lc = int.from_bytes(c[5:7], "big")
+        data = c[7:7 + lc]
+        rest = c[7 + lc:]
+        if len(data) != lc or lc == 0 or len(rest) not in (0, 2):
+            raise ValueError("extended Lc disagrees with the data")
+        return data, (int.from_bytes(rest, "big") or EXTENDED_MAX) if rest else None
     lc = c[4]
     data = c[5:5 + lc]
     if len(data) != lc:

@@ -134,8 +134,16 @@ def cns_card(person: Person, ca: CertificateAuthority, *, atr: bytes = TS_CNS_AT
     return card
 
 
-def cie_card(*, nis: str = "123456789012", genuine: bool = True) -> EmulatedCard:
-    """A CIE 3.0 as it answers without PIN or PACE: IAS and CIE applets, NIS, internal authenticate."""
+CIE_CAN = "123456"
+CIE_DOCUMENT_NUMBER = "CA00000AA"
+
+
+def cie_card(*, nis: str = "123456789012", genuine: bool = True, can: str = CIE_CAN,
+             person: Person = CITIZEN) -> EmulatedCard:
+    """A CIE 3.0: IAS and CIE applets (NIS, internal authenticate) and, behind PACE with ``can``,
+    the travel-document applet with ``person``'s DG1 and a drawn face in DG2."""
+    from hardware.card.emulator.travel import add_travel_applet, td1_mrz
+
     card = EmulatedCard(atr=CIE_ATR, pin=None, key=None)
     chip_key = new_key()
     card.internal_auth_key = chip_key if genuine else new_key()
@@ -145,6 +153,11 @@ def cie_card(*, nis: str = "123456789012", genuine: bool = True) -> EmulatedCard
                            (0x1005, chip_key.public_key().public_bytes(
                                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo), 0x05)):
         cie.children[fid] = Node(fid, data=data, sfi=sfi)
+    birth, expiry = person.birth_date, person.expiry_date  # ddmmyyyy
+    add_travel_applet(card, can=can, mrz=td1_mrz(
+        document_number=CIE_DOCUMENT_NUMBER, surname=person.surname, given_names=person.given_name,
+        birth_yymmdd=birth[6:8] + birth[2:4] + birth[0:2], sex=person.sex,
+        expiry_yymmdd=expiry[6:8] + expiry[2:4] + expiry[0:2]))
     return card
 
 
@@ -159,7 +172,8 @@ PROFILES: dict[str, tuple[str, Callable[[CertificateAuthority], EmulatedCard]]] 
                      lambda ca: cns_card(OPERATOR, ca, atr=CNS_ATR)),
     "cns-infocamere": ("a CNS with its certificate in the Infocamere container 3F00/2FFF/8228",
                        lambda ca: cns_card(CITIZEN, ca, atr=CNS_ATR, cert_path="3F00/2FFF/8228")),
-    "cie": ("a CIE 3.0 (NIS 123456789012, genuine chip)", lambda ca: cie_card()),
+    "cie": ("a CIE 3.0 (NIS 123456789012, genuine chip; PACE with CAN 123456: DG1 GIULIA BIANCHI, DG2 face)",
+            lambda ca: cie_card()),
     "cie-cloned": ("a CIE whose chip fails the internal authenticate", lambda ca: cie_card(genuine=False)),
     "not-a-cns": ("a Java Card that is neither a CNS nor a CIE", lambda ca: EmulatedCard(atr=OTHER_ATR)),
     "truncated-dati": ("EF_DatiPersonali cut short", lambda ca: cns_card(
