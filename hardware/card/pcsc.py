@@ -20,6 +20,8 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 
+from hardware.card import pace
+from hardware.card.emrtd import TravelDocument, read_travel_document
 from hardware.card.port import CardIdentity, CardReader, PinResult
 from hardware.card.session import CardRead, CardSession, CieRead, check_validity
 from hardware.card.trust import TrustStore
@@ -292,6 +294,9 @@ class PcscCardReader(CardReader):
             if hresult == scard.SCARD_S_SUCCESS:
                 self._card = (hcard, protocol)
                 hresult, response = scard.SCardTransmit(hcard, protocol, list(command))
+        if hresult == scard.SCARD_S_SUCCESS and len(response) < 2:
+            # vpcd (and some readers) answer nothing when the card leaves during the command
+            hresult = scard.SCARD_W_REMOVED_CARD if self._card_leaving() else scard.SCARD_E_NOT_TRANSACTED
         if hresult == scard.SCARD_S_SUCCESS:
             return bytes(response)
         self._card = None
@@ -305,6 +310,22 @@ class PcscCardReader(CardReader):
             self._context = None
             raise ReaderUnavailable(f"the smart-card reader stopped answering: {self._text(hresult)}")
         raise CardError(f"the card did not answer: {self._text(hresult)}")
+
+    def _card_leaving(self, timeout_ms: int = 1500) -> bool:
+        """After an empty answer: does the reader report the card gone (within ``timeout_ms``)?"""
+        scard = self._scard
+        state = scard.SCARD_STATE_UNAWARE
+        deadline = time.monotonic() + timeout_ms / 1000
+        while time.monotonic() < deadline:
+            wait = max(int((deadline - time.monotonic()) * 1000), 1)
+            hresult, states = scard.SCardGetStatusChange(self._context, wait, [(self.reader_name, state)])
+            if hresult != scard.SCARD_S_SUCCESS:
+                return hresult != scard.SCARD_E_TIMEOUT
+            _, state, _ = states[0]
+            if not state & scard.SCARD_STATE_PRESENT:
+                return True
+            state &= ~scard.SCARD_STATE_CHANGED
+        return False
 
     def _no_card(self) -> NoCard:
         return CardRemoved("the card was removed from the reader") if self._was_removed else NoCard("no card in the reader")
@@ -351,6 +372,23 @@ class PcscCardReader(CardReader):
             if session.is_cns:
                 return self._read if self._read is not None and not fresh else self._read_cns()
             return self._with_session(lambda s: s.read_cie(challenge=os.urandom(8)))
+
+    def read_travel_document(self, can: str, *, with_face: bool = True) -> TravelDocument:
+        """Backend extra (``kiosk card read --can``): a CIE's travel-document applet through PACE.
+
+        Runs PACE with ``can`` once (a wrong CAN raises ``PaceFailed(reason="wrong_can")`` and is
+        never retried: the citizen types it again), then reads DG1 and DG2 through secure messaging.
+        ``last_apdu_count`` tells how many APDUs it took.
+        """
+        self._check_started()
+        pace.can_key(can)  # a malformed CAN is refused before anything is sent
+        with self._lock:
+            if self._connect().is_cns:
+                raise CardNotSupported("a CNS has no travel-document applet: only a CIE has")
+            try:
+                return self._with_session(lambda s: read_travel_document(s.send, can, with_face=with_face))
+            finally:
+                self._disconnect()  # secure messaging ends with the read; the next read starts afresh
 
     def _read_identity(self) -> CardIdentity:
         with self._lock:
