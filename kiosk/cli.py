@@ -335,7 +335,7 @@ def cmd_receipts(args) -> int:
 def cmd_card_read(args) -> int:
     from kiosk.card_report import format_report, read_inserted_card
 
-    report = read_inserted_card(_config(args), wait_s=args.wait)
+    report = read_inserted_card(_config(args), wait_s=args.wait, can=args.can)
     print(json.dumps(report, ensure_ascii=False) if args.json else format_report(report))
     return 0
 
@@ -553,10 +553,17 @@ def build_parser() -> argparse.ArgumentParser:
     cardsub = card.add_subparsers(dest="card_command", required=True, metavar="SUBCOMMAND")
     cread = cardsub.add_parser("read", help="read the inserted card and say what it holds",
                                description="Read the card in the configured reader: type, codice fiscale, names, "
-                               "birth date, expiry, certificate issuer and validity, and how long the read took.")
+                               "birth date, expiry, certificate issuer and validity, and how long the read took. "
+                               "With --can, a CIE's travel-document applet instead: PACE with the CAN, then DG1 "
+                               "(document number, names, birth date, sex, expiry, nationality) and whether the DG2 "
+                               "face image was read (its format and size; the image is never stored). "
+                               "Personal data goes to this terminal only, never to a log.")
     cread.add_argument("--json", action="store_true", help="one JSON object instead of text")
     cread.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait this long for a card to be inserted (default: it must be there)")
+    cread.add_argument("--can", metavar="NNNNNN",
+                       help="a CIE's card access number (the 6 digits on its front): read its travel-document "
+                       "applet through PACE; a wrong CAN is reported, never retried")
     cread.set_defaults(func=cmd_card_read)
 
     capture = sub.add_parser("capture", help="inspect what the capture pipeline sees",

@@ -68,3 +68,32 @@ def test_a_response_with_a_tampered_mac_is_refused(pcsc_stack, reader):
     with pytest.raises(PaceFailed) as caught:
         reader.read_travel_document("123456")
     assert caught.value.reason == "secure_messaging" and "MAC" in str(caught.value)
+
+
+def test_kiosk_card_read_with_the_can_reports_dg1_and_the_face(tmp_path, pcsc_stack):
+    import json
+
+    from test_card_cli_pcsc import _config, _kiosk
+
+    pcsc_stack.insert("cie")
+    try:
+        config = str(_config(tmp_path, pcsc_stack))
+        result = _kiosk("--config", config, "card", "read", "--can", "123456", "--json", cwd=tmp_path)
+        text = _kiosk("--config", config, "card", "read", "--can", "123456", cwd=tmp_path)
+        wrong = _kiosk("--config", config, "card", "read", "--can", "111111", cwd=tmp_path)
+    finally:
+        pcsc_stack.remove()
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["surname"], report["given_names"], report["birth_date"], report["sex"]) == (
+        "BIANCHI", "GIULIA", "1985-03-12", "F")
+    assert (report["document_number"], report["expiry_date"], report["nationality"]) == (
+        profiles.CIE_DOCUMENT_NUMBER, "2036-01-10", "ITA")
+    assert report["face"]["format"] == "JPEG" and report["face"]["bytes"] > 1000
+    assert (report["face"]["width"], report["face"]["height"]) == (240, 320)
+    assert report["elapsed_ms"] > 0 and 9 <= report["apdus"] <= 11
+    assert "BIANCHI" not in result.stderr
+    assert text.returncode == 0 and "GIULIA BIANCHI" in text.stdout and "JPEG" in text.stdout
+    assert not list(tmp_path.rglob("*.jp*g")), "the face image is never written anywhere"
+    assert wrong.returncode != 0 and "wrong_can" in wrong.stderr and "Traceback" not in wrong.stderr
+    assert "BIANCHI" not in wrong.stdout + wrong.stderr
