@@ -373,12 +373,13 @@ class PcscCardReader(CardReader):
                 return self._read if self._read is not None and not fresh else self._read_cns()
             return self._with_session(lambda s: s.read_cie(challenge=os.urandom(8)))
 
-    def read_travel_document(self, can: str, *, with_face: bool = True) -> TravelDocument:
+    def read_travel_document(self, can: str, *, with_face: bool = True, extended_length: bool = True) -> TravelDocument:
         """Backend extra (``kiosk card read --can``): a CIE's travel-document applet through PACE.
 
         Runs PACE with ``can`` once (a wrong CAN raises ``PaceFailed(reason="wrong_can")`` and is
         never retried: the citizen types it again), then reads DG1 and DG2 through secure messaging.
-        ``last_apdu_count`` tells how many APDUs it took.
+        ``last_apdu_count`` tells how many APDUs it took. ``extended_length=False``: read in short
+        chunks (for a reader that cannot pass extended-length APDUs).
         """
         self._check_started()
         pace.can_key(can)  # a malformed CAN is refused before anything is sent
@@ -386,7 +387,8 @@ class PcscCardReader(CardReader):
             if self._connect().is_cns:
                 raise CardNotSupported("a CNS has no travel-document applet: only a CIE has")
             try:
-                return self._with_session(lambda s: read_travel_document(s.send, can, with_face=with_face))
+                return self._with_session(lambda s: read_travel_document(
+                    s.send, can, with_face=with_face, extended=extended_length))
             finally:
                 self._disconnect()  # secure messaging ends with the read; the next read starts afresh
 

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from hardware.card.emulator import profiles
 from hardware.card.emulator.vpcd import DEFAULT_HOST, DEFAULT_PORT, VpcdLink
+from hardware.card.pace import kdf
 
 
 def load_or_make_ca(ca_dir: Path | None) -> profiles.CertificateAuthority:
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ca-dir", type=Path, help="keep the test CA here (made on first use)")
     parser.add_argument("--ca-cert-out", type=Path, help="write the test CA's certificate (PEM) here")
     parser.add_argument("--pull-after", type=int, help="take the card out after answering N APDUs")
+    parser.add_argument("--can", help="a CIE's card access number for PACE (6 digits; default 123456)")
     parser.add_argument("--control", action="store_true", help="read insert/remove/quit commands on stdin")
     args = parser.parse_args(argv)
     if args.list:
@@ -60,6 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         card = profiles.build(args.profile, ca)
     except ValueError as err:
         parser.error(str(err))
+    if args.can is not None:
+        if card.pace is None or not (len(args.can) == 6 and args.can.isdigit()):
+            parser.error("--can takes 6 digits and a CIE profile")
+        card.pace.passwords = {0x02: kdf(args.can.encode("latin-1"), 3)}
     link = VpcdLink(card, host=args.host, port=args.port)
     link.pull_after = args.pull_after
     signal.signal(signal.SIGTERM, lambda *_: link.remove())
