@@ -2,17 +2,21 @@
 
 The values are ICAO Doc 9303 part 11, Appendix G.1 (ECDH Generic Mapping on brainpoolP256r1, MRZ
 password, AES-128), as transcribed with the exchanged APDUs in the public test suite of the dmrtd
-eMRTD library (ZeroPass), which also gives the CAN "123456" K_pi. They were not computed by this
-code: a bug shared by the reader and the emulator (KDF, mapping, tokens) fails here.
+eMRTD library (ZeroPass), which also gives the CAN "123456" K_pi; the AES secure-messaging examples
+are from the gmrtd library's tests. None was computed by this code: a bug shared by the reader and
+the emulator (KDF, mapping, tokens, MAC input, padding, counter) fails here.
 """
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from hardware.card import pace
+from hardware.card.emrtd import check_digit
 from hardware.card.ec import BRAINPOOL_P256R1 as CURVE
-from hardware.card.emulator.pace_chip import PaceChip
+from hardware.card.emulator.pace_chip import ChipSession, PaceChip
 from hardware.errors import CardDataInvalid
 
 H = bytes.fromhex
@@ -64,6 +68,10 @@ EXCHANGE = [
 
 
 def test_the_key_derivation_gives_icao_k_pi_for_the_mrz_and_the_can():
+    # the example's document: number T22000129, born 1964-08-12, expires 2010-10-31
+    mrz_information = "".join(field + check_digit(field) for field in ("T22000129", "640812", "101031"))
+    assert hashlib.sha1(mrz_information.encode()).digest() == MRZ_SEED
+    assert pace.mrz_key(mrz_information) == K_PI
     assert pace.kdf(MRZ_SEED, 3) == K_PI
     assert pace.can_key("123456") == CAN_123456_K_PI
     assert pace.kdf(SHARED_SECRET, 1) == KS_ENC and pace.kdf(SHARED_SECRET, 2) == KS_MAC
@@ -139,3 +147,43 @@ def test_scalar_multiplication_agrees_with_openssl_on_random_keys():
         assert CURVE.multiply(k, CURVE.g) == (numbers.x, numbers.y)
     assert CURVE.multiply(CURVE.n, CURVE.g) is None
     assert CURVE.add(CURVE.g, CURVE.multiply(CURVE.n - 1, CURVE.g)) is None
+
+
+# AES secure messaging, from the gmrtd eMRTD library's test suite (iso7816/secure_messaging_test.go):
+# an MSE:Set AT protected with SSC ...BA, and a READ BINARY answer opened with SSC ...0B.
+SM_COMMAND = dict(ks_enc=H("CC86415F2ED7E8FD663B754265695AE1"), ks_mac=H("581E84B8EE06C4D3EEE30461498D7FB3"), ssc=0xBA,
+                  plain=H("002241A40F800A04007F000702020302028401C3"),
+                  protected=H("0C2241A41D871101980953D37F67558690045D78A853B18A8E08929767A2CEF172E200"))
+SM_RESPONSE = dict(
+    ks_enc=H("A8E85E938514EC67AE33CDA3D43D3C48"), ks_mac=H("27F1ADEB705A049A305B0C619B14B9B3"), ssc=0x0B,
+    protected=H(
+        "8781e1012fabf9e0655d7e987fd28a8aeb19c9cadd990d49399799ed1fe465bcea56da9ba3024291d40d23d7f1e00485d71fadd"
+        "c6d8c1382e8028dd22efdcc72ed47663d56d20dd6c4b867956fe0507313083ae7fc54fb46133f184febbe13ad6fd3e2616a1f4a8"
+        "29e75ada1a0e443ca738288f6014be8a7745d8259b089e6bee35bcc4bf5b63db5fdd84244f67eca099213b70a861b4487225aa6"
+        "8af684278fceb4cb809de42be3ee95b0e0d72bcdb0ed47cb56efc264e04a9397a90e81ad1d81efa2d14b2ca8ec7bd997f4b1c1fd"
+        "344d5dee8589c38b227ca4cb35810060a7cc76403e990290008e083eb47ef4fa82afc9"),
+    plain=H(
+        "a729901d1a71874700133107ec53306404307bc382c63d8c150c3c72080ace05afa0c2bea28e4fb22787139165efba91f90f8aa"
+        "5814a503ad4eb04a8c7dd22ce2826043004a8c7dd22ce28268b39b55416f0447c2fb77de107dcd2a62e880ea53eeb62d57cb4390"
+        "295dbc9943ab78696fa504c110461041d1c64f068cf45ffa2a63a81b7c13f6b8847a3e77ef14fe3db7fcafe0cbd10e8e826e0343"
+        "6d646aaef87b2e247d4af1e8abe1d7520f9c2a45cb1eb8e95cfd55262b70b29feec5864e19c054ff99129280e4646217791811142"
+        "820341263c53150231008cb91e82a3"),
+)
+
+
+def test_secure_messaging_protects_a_command_like_the_published_example_both_roles():
+    v = SM_COMMAND
+    terminal = pace.SecureMessaging(v["ks_enc"], v["ks_mac"], ssc=v["ssc"])
+    assert terminal.protect(0x00, 0x22, 0x41, 0xA4, v["plain"][5:]) == v["protected"]
+    chip = ChipSession(v["ks_enc"], v["ks_mac"])
+    chip.ssc = v["ssc"]
+    assert chip.open_command(v["protected"]) == v["plain"]
+
+
+def test_secure_messaging_opens_a_response_like_the_published_example_both_roles():
+    v = SM_RESPONSE
+    terminal = pace.SecureMessaging(v["ks_enc"], v["ks_mac"], ssc=v["ssc"])
+    assert terminal.unprotect(v["protected"], 0x9000) == (v["plain"], 0x9000)
+    chip = ChipSession(v["ks_enc"], v["ks_mac"])
+    chip.ssc = v["ssc"]
+    assert chip.seal_response(v["plain"], 0x9000) == v["protected"]
