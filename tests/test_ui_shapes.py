@@ -83,6 +83,17 @@ def test_every_state_of_a_button_gets_its_own_colours(display):
     assert tuple(rgb[216, 50]) == (0xEA, 0xF1, 0xFA)
 
 
+def test_the_shapes_kept_stay_within_their_budget_and_come_back_the_same(display):
+    cache = KioskShapeCache(pixels_kept=300_000)
+    shape_id = "rounded_rectangle_{}_{}_0_3_3_3_3_14_14_14_14_179_38_30_255_253_232_232_255"
+    first = pygame.surfarray.array_alpha(cache.find_surface_in_cache(shape_id.format(760, 283))).copy()
+    for width in range(200, 1050, 50):
+        cache.find_surface_in_cache(shape_id.format(width, 283))
+        assert cache.pixels_held <= 300_000
+    again = cache.find_surface_in_cache(shape_id.format(760, 283))  # drawn anew after being let go
+    assert (pygame.surfarray.array_alpha(again) == first).all()
+
+
 def test_shapes_with_a_shadow_or_a_gradient_are_left_to_pygame_gui():
     assert parse_shape_id("rounded_rectangle_760_283_0_2_2_2_2_14_14_14_14_74_85_98_255_255_255_255_255") is not None
     assert parse_shape_id("rounded_rectangle_760_283_2_2_2_2_2_14_14_14_14_74_85_98_255_255_255_255_255") is None

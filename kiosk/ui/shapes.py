@@ -9,11 +9,14 @@ Only the corners need the anti-aliasing. ``KioskShapeCache`` takes the place of 
 cache (the theme's ``shape_cache``, which every rounded shape asks before drawing itself) and serves
 each plain rounded rectangle as nine slices of a small prototype drawn the same way, four times over
 and scaled down: the four corners copied, the straight edges stretched from one-pixel strips, the
-middle a plain fill. Shapes with a shadow, a colour gradient or uneven corners or borders are left to
+middle a plain fill; the finished shapes are kept (up to ``PIXELS_KEPT``) for the next screen that
+shows the same. Shapes with a shadow, a colour gradient or uneven corners or borders are left to
 pygame-gui, as before. The surfaces hold shapes and colours only, never text.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import pygame
 from pygame_gui.core.surface_cache import SurfaceCache
@@ -21,6 +24,7 @@ from pygame_gui.core.surface_cache import SurfaceCache
 AA = 4  # supersampling of the corners, as pygame-gui's own
 PREFIX = "rounded_rectangle_"
 PROTOTYPES_KEPT = 256  # small surfaces (a corner's size squared): a few hundred KB at most
+PIXELS_KEPT = 4_000_000  # finished shapes kept for the next build (16 MB): several screens' worth
 
 
 def _copy(dst: pygame.Surface, src: pygame.Surface, pos: tuple[int, int]) -> None:
@@ -115,12 +119,32 @@ class KioskShapeCache(SurfaceCache):
     Install with ``manager.get_theme().shape_cache = KioskShapeCache()`` before any element is made.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, pixels_kept: int = PIXELS_KEPT) -> None:
         super().__init__()
+        self.pixels_kept = pixels_kept
         self._prototypes: dict = {}
+        self._shapes: OrderedDict[str, pygame.Surface] = OrderedDict()  # least recently used first
+        self._pixels = 0
 
     def find_surface_in_cache(self, lookup_id: str) -> pygame.Surface | None:
+        """The shape, to be copied by the caller (as pygame-gui does with whatever its cache returns)."""
+        surface = self._shapes.get(lookup_id)
+        if surface is not None:
+            self._shapes.move_to_end(lookup_id)
+            return surface
         shape = parse_shape_id(lookup_id)
         if shape is None:
             return super().find_surface_in_cache(lookup_id)
-        return rounded_rectangle(prototypes=self._prototypes, **shape)
+        surface = rounded_rectangle(prototypes=self._prototypes, **shape)
+        w, h = surface.get_size()
+        self._shapes[lookup_id] = surface
+        self._pixels += w * h
+        while self._pixels > self.pixels_kept and len(self._shapes) > 1:
+            _, old = self._shapes.popitem(last=False)
+            self._pixels -= old.get_width() * old.get_height()
+        return surface
+
+    @property
+    def pixels_held(self) -> int:
+        """The size of the finished shapes kept, in pixels (never above ``pixels_kept`` but for one shape)."""
+        return self._pixels
