@@ -115,6 +115,13 @@ def test_the_card_data_box_on_screen_has_round_corners_and_its_border():
         box = ui.element("card_data")
         assert isinstance(box, UITextBox)
         assert isinstance(ui.manager.get_theme().shape_cache, KioskShapeCache)
+        s.is_high_contrast, s.is_large_text = True, True  # another manager, the same shapes budget
+        ui.render(View(session=s, now=datetime(2025, 11, 23, 10, 30)))
+        assert ui.manager.get_theme().shape_cache is ui._managers[(False, False, "latin")].get_theme().shape_cache
+        s.is_high_contrast, s.is_large_text = False, False
+        ui.render(View(session=s, now=datetime(2025, 11, 23, 10, 30)))
+        ui.draw(force=True)
+        box = ui.element("card_data")
         r = box.rect
         background = tuple(ui.surface.get_at((r.left, r.top)))[:3]
         assert background == tuple(ui.surface.get_at((r.left - 2, r.top + r.h // 2)))[:3]  # the page behind

@@ -86,6 +86,7 @@ class KioskUI:
         self.font: FontChoice | None = None
         self._managers: dict[tuple[bool, bool, str], pygame_gui.UIManager] = {}
         self._backgrounds: dict[tuple[bool, bool, str], pygame.Color] = {}
+        self._shapes = KioskShapeCache()  # one for every mode's manager: shape ids say all (size, colours)
         self._mode: tuple[bool, bool, str] = (False, False, "latin")  # large text, high contrast, script
         self._built = Built()
         self._key: tuple | None = None
@@ -179,7 +180,7 @@ class KioskUI:
         if mode not in self._managers:
             theme = self._theme_dict(mode)
             manager = pygame_gui.UIManager(self.size, copy.deepcopy(theme), enable_live_theme_updates=False)
-            manager.get_theme().shape_cache = KioskShapeCache()  # rounded shapes: corners supersampled, not all
+            manager.get_theme().shape_cache = self._shapes  # rounded shapes: corners supersampled, not all
             # rich text (bold words in a regular box and back) asks for both styles of every size in use
             fonts = {(b["font"]["name"], int(b["font"]["size"])) for b in theme.values()
                      if isinstance(b, dict) and isinstance(b.get("font"), dict)}
