@@ -47,6 +47,7 @@ def build_backlog(db_path: Path, receiver_dir: Path, key_path: Path, count: int,
     """``count`` sealed packets committed to a fresh outbox, as the kiosk commits them; total bytes."""
     from kiosk.domain.ids import reference
     from kiosk.domain.sample import sample_enrollment
+    from kiosk.payload import encode
     from kiosk.receiver.keys import public_key_path
     from kiosk.sealing import load_or_create_signing_key, load_recipient, seal
     from kiosk.store import Store
@@ -60,7 +61,7 @@ def build_backlog(db_path: Path, receiver_dir: Path, key_path: Path, count: int,
         for _ in range(count):
             sizes = {kind: rng.randint(200_000, 400_000) for kind in KINDS}
             enrollment = sample_enrollment(kiosk_id=KIOSK_ID, image_sizes=sizes)
-            plaintext = json.dumps(enrollment.to_payload()).encode()
+            plaintext = encode(enrollment.to_payload(raw_attachments=True))  # as kiosk.enroll seals it
             packet = seal(plaintext, recipient=recipient, signing_key=key, kiosk_id=KIOSK_ID,
                           enrollment_id=enrollment.enrollment_id, created_at=datetime.now(UTC))
             store.commit_packet(enrollment_id=enrollment.enrollment_id, reference=reference(enrollment.enrollment_id),

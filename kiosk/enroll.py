@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kiosk import payload as payload_format
 from kiosk import sealing
 from kiosk.domain.activation import first_half, generate_activation_code
 from kiosk.domain.enrollment import Enrollment
@@ -53,7 +53,7 @@ class Enroller:
             captures=draft.captures, identification=draft.identification, activation_code=code,
             mrz_overrides=draft.mrz_overrides,
         )
-        plaintext = json.dumps(enrollment.to_payload(), ensure_ascii=False, separators=(",", ":")).encode()
+        plaintext = payload_format.encode(enrollment.to_payload(raw_attachments=True))
         packet = sealing.seal(
             plaintext, recipient=self._recipient, signing_key=self._signing_key, kiosk_id=self.kiosk_id,
             enrollment_id=enrollment.enrollment_id, created_at=now,

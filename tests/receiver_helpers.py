@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import ssl
 from datetime import datetime, timezone
 from pathlib import Path
@@ -11,6 +10,7 @@ import httpx
 
 from dataclasses import replace
 
+from kiosk import payload as payload_format
 from kiosk.domain.sample import SAMPLE_CONTACT, sample_enrollment
 from kiosk.receiver.certs import MutualTls, make_mutual_tls
 from kiosk.receiver.keys import init_data_dir, public_key_path, trust_kiosk
@@ -52,7 +52,7 @@ def sealed(data_dir: Path, key, enrollment=None, *, kiosk_id: str = KIOSK) -> tu
     """A packet sealed as the online kiosk seals it (contacts verified by one-time codes) unless
     ``enrollment`` says otherwise."""
     enrollment = enrollment or sample_enrollment(kiosk_id=kiosk_id, contact=VERIFIED_CONTACT)
-    plaintext = json.dumps(enrollment.to_payload()).encode()
+    plaintext = payload_format.encode(enrollment.to_payload(raw_attachments=True))  # as the kiosk seals now
     packet = seal(plaintext, recipient=load_recipient(public_key_path(data_dir)), signing_key=key,
                   kiosk_id=kiosk_id, enrollment_id=enrollment.enrollment_id, created_at=datetime.now(timezone.utc))
     return enrollment.enrollment_id, packet

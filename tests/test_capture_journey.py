@@ -110,6 +110,7 @@ def test_a_typed_number_that_differs_from_the_zone_is_marked_for_correction(shel
 
 
 def test_the_operator_confirms_the_document_and_the_override_is_sealed_for_the_reviewer(shell, tmp_path):
+    from kiosk import payload as payload_format
     from kiosk import sealing
     from shell_helpers import OPERATOR_PIN, identify_by_operator
 
@@ -150,7 +151,7 @@ def test_the_operator_confirms_the_document_and_the_override_is_sealed_for_the_r
     keys = tmp_path / "receiver" / "keys"
     private = sealing.load_receiver_private(keys / "receiver.key")
     kiosk_key = sealing.load_or_create_signing_key(tmp_path / "var" / "keys" / "kiosk.key").public_key()
-    payload = json.loads(sealing.open_packet(
+    payload = payload_format.decode(sealing.open_packet(
         packet, private_key=private, key_id=sealing.key_id_for(private.public_key()),
         trusted_kiosks={"test-kiosk": kiosk_key}, expected_enrollment_id=s.enrollment_id))
     overrides = payload["document_check"]["mrz_overrides"]

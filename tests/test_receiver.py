@@ -212,8 +212,9 @@ def test_database_holds_no_plaintext(client, server, data_dir, kiosk_key):
     with PacketStore(data_dir / "receiver.db") as store:
         assert store.packet_bytes(ENROLLMENT) == packet  # kept sealed, exactly as received
     server.stop()
-    stored = b"".join(path.read_bytes() for path in data_dir.glob("receiver.db*"))
-    assert stored.startswith(b"SQLite format 3")
+    stored = b"".join(path.read_bytes() for path in sorted(data_dir.glob("receiver.db*")) + sorted(
+        data_dir.glob("packets/*")))
+    assert stored.startswith(b"SQLite format 3") and packet in stored  # the packet file, sealed
     assert MARKER.encode() not in stored
     assert photo[:64].encode() not in stored
 

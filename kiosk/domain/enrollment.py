@@ -79,8 +79,9 @@ class Enrollment:
     def __repr__(self) -> str:
         return f"<Enrollment {self.enrollment_id} (personal data hidden)>"
 
-    def to_payload(self) -> dict:
-        """The JSON-ready plaintext sealed for the receiver."""
+    def to_payload(self, *, raw_attachments: bool = False) -> dict:
+        """The plaintext sealed for the receiver: JSON-ready (attachments in base64), or with
+        ``raw_attachments`` each attachment's ``content`` as bytes (for ``kiosk.payload.encode``)."""
         c, d, k = self.citizen, self.document, self.contact
         return {
             "version": PAYLOAD_VERSION,
@@ -122,7 +123,7 @@ class Enrollment:
                     "file_name": f"{cap.kind}.jpg",
                     "width": cap.width,
                     "height": cap.height,
-                    "content": base64.b64encode(cap.jpeg).decode("ascii"),
+                    "content": cap.jpeg if raw_attachments else base64.b64encode(cap.jpeg).decode("ascii"),
                 }
                 for cap in self.captures
             ],

@@ -9,19 +9,21 @@ from __future__ import annotations
 import os
 
 from kiosk.errors import SealError
+from kiosk.payload import as_json
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import load_trusted_kiosks
 from kiosk.sealing import verify_packet
 
 
 def show(data_dir: str | os.PathLike[str], enrollment_id: str) -> dict:
-    """The decrypted payload of the packet stored under ``enrollment_id``.
+    """The decrypted payload of the packet stored under ``enrollment_id``, JSON-ready (attachments in
+    base64 whichever version of ``kiosk.payload`` the kiosk sealed).
 
     Raises ``PacketNotFound`` if there is none, a ``SealError`` subclass if it does not open.
     """
     with Intake(data_dir) as intake:
         packet = intake.store.packet_bytes(enrollment_id)
-        return intake.open(enrollment_id, packet)
+        return as_json(intake.open(enrollment_id, packet))
 
 
 CONTACT_STATES = {"to_verify": "to verify (link emailed, not confirmed yet)", "confirmed": "confirmed by link"}

@@ -12,7 +12,6 @@ first packet. With ``workers=0`` everything runs on the calling thread.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
 import threading
@@ -23,16 +22,11 @@ from pathlib import Path
 
 from kiosk.errors import SealError, StoreError
 from kiosk.packet import parse
+from kiosk.payload import InvalidPayload, decode  # noqa: F401  (InvalidPayload: re-exported)
 from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_kiosks
 from kiosk.receiver.storage import PacketStore, PutOutcome, StoredPacket
 from kiosk.receiver.validation import problems
 from kiosk.sealing import EnrollmentMismatch, open_packet
-
-
-class InvalidPayload(SealError, ValueError):
-    """The packet opened, but its content is not a JSON object."""
-
-    code = "invalid_payload"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +102,8 @@ class Intake:
             raise StoreError("the receiver's intake workers stopped") from None
 
     def open(self, enrollment_id: str, packet: bytes) -> dict:
-        """Verify and decrypt ``packet`` (delivered under ``enrollment_id``); returns the payload."""
+        """Verify and decrypt ``packet`` (delivered under ``enrollment_id``); returns the payload
+        (``kiosk.payload``: either version, attachments' ``content`` as bytes)."""
         plaintext = open_packet(
             packet,
             private_key=self._private_key,
@@ -116,13 +111,7 @@ class Intake:
             trusted_kiosks=load_trusted_kiosks(self.data_dir),
             expected_enrollment_id=enrollment_id,
         )
-        try:
-            payload = json.loads(plaintext)
-        except (ValueError, RecursionError):
-            raise InvalidPayload("packet content is not JSON") from None
-        if not isinstance(payload, dict):
-            raise InvalidPayload("packet content is not a JSON object")
-        return payload
+        return decode(plaintext)
 
     def status(self, enrollment_id: str) -> StoredPacket:
         """The stored routing record; raises ``PacketNotFound``."""
