@@ -8,6 +8,10 @@ language (half a secret and a language code, not personal data; both are erased 
 receipt exists).
 
 Durability: WAL with ``synchronous=FULL``; one transaction per enrollment (invariant 2).
+
+Pages are 16 KB in a new database (SQLite's default 4 KB stays in one made before): a sealed packet
+of 1.5 MB spans about 90 overflow pages instead of 370, so committing it, and purging it once
+acknowledged (SQLite overwrites freed pages with zeros), cost fewer page writes and reads.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from kiosk.errors import StoreError
 
 migrations = Migrations("sportello-kiosk")
 DEFAULT_RECEIPT_LANGUAGE = "it"
+PAGE_SIZE = 16384
 
 
 @migrations()
@@ -113,6 +118,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
             db = sqlite_utils.Database(conn)
+            db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the database is empty
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.execute("PRAGMA foreign_keys=ON")
@@ -168,6 +174,17 @@ class Store:
             db["outbox"].update(
                 enrollment_id, {"status": status, "delivered_at": _now(), "packet": None, "last_error": None}
             )
+
+    def mark_delivered_many(self, enrollment_ids: list[str]) -> None:
+        """``mark_delivered`` for several acknowledged packets in one transaction (one fsync)."""
+        if not enrollment_ids:
+            return
+        now = _now()
+        with self._writing("recording the deliveries") as db:
+            for enrollment_id in enrollment_ids:
+                db["outbox"].update(
+                    enrollment_id, {"status": "delivered", "delivered_at": now, "packet": None, "last_error": None}
+                )
 
     def mark_attempt_failed(self, enrollment_id: str, *, error: str, next_attempt_at: str) -> None:
         with self._writing("recording a delivery attempt") as db:

@@ -4,6 +4,7 @@ status the kiosk reads, ``kiosk receiver jobs``, a duplicate identity, and the r
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -91,6 +92,10 @@ def test_rejected_sealed_data_is_deleted_after_the_retention(tmp_path, ra, smtp)
         enrollment_id, packet = sealed(data_dir, key, new_citizen_enrollment())
         intake.receive(enrollment_id, packet)
         Decisions(intake.store).decide(enrollment_id, "reject", reasons=["document_unreadable"])
+    (stored,) = (data_dir / "packets").iterdir()
+    witness = tmp_path / "witness"  # a second name for the file's blocks: what a disk would keep
+    os.link(stored, witness)
+    assert witness.read_bytes() == packet
     now = datetime.now(UTC)
     with ProvisioningWorker(data_dir, provisioning_settings(ra, smtp, "", rejected_retention=timedelta(days=30)),
                             clock=lambda: now + timedelta(days=29)) as worker:
@@ -104,6 +109,8 @@ def test_rejected_sealed_data_is_deleted_after_the_retention(tmp_path, ra, smtp)
         receiver_inspect.show(data_dir, enrollment_id)
     assert issubclass(PacketPurged, PacketNotFound)
     assert packet[-64:] not in (data_dir / "receiver.db").read_bytes()
+    assert not list((data_dir / "packets").iterdir()), "the sealed packet's file is gone too"
+    assert witness.read_bytes() == bytes(len(packet)), "overwritten with zeros before it was unlinked"
 
 
 def test_cli_jobs_runs_lists_and_retries(tmp_path, ra, smtp, scim_server):

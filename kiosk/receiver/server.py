@@ -279,6 +279,9 @@ class _HTTPServer(ThreadingHTTPServer):
     operator_token: str | None
 
     def finish_request(self, request: socket.socket, client_address: object) -> None:
+        # Replies go out as soon as they are written: without this, Nagle's algorithm holds a reply's
+        # body until the client acknowledges its headers, which the client delays (~40 ms a request).
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # The TLS handshake runs here, on the connection's own thread, never in the accept loop.
         if self.tls_context is not None:
             request.settimeout(_Handler.timeout)

@@ -335,9 +335,9 @@ class PacketStore:
                 names = [row[0] for row in self._db.execute(f"SELECT packet_file FROM packets WHERE {where}", (before,))]
                 count = self._db.execute(f"UPDATE packets SET packet = X'', packet_file = '' WHERE {where}",
                                          (before,)).rowcount
-        for name in names:  # after the commit: a crash in between leaves an orphan, removed at the next start
+        for name in names:  # after the commit: a crash in between leaves an orphan, removed on a later start
             if name:
-                (self.files / name).unlink(missing_ok=True)
+                _erase(self.files / name)
         return count
 
     def _remove_orphans(self) -> None:
@@ -457,6 +457,24 @@ class _PendingPut:
             raise self.error
         assert self.outcome is not None
         return self.outcome
+
+
+def _erase(path: Path) -> None:
+    """Overwrite a packet file with zeros (synced) before unlinking it, as SQLite's secure_delete does
+    for the packets stored in the database: a purge leaves no sealed bytes in the file system's free space."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except FileNotFoundError:
+        return
+    try:
+        remaining = os.fstat(fd).st_size
+        zeros = bytes(min(remaining, 1 << 20))
+        while remaining > 0:
+            remaining -= os.write(fd, zeros[:remaining])
+        os.fdatasync(fd)
+    finally:
+        os.close(fd)
+    path.unlink(missing_ok=True)
 
 
 def _sync_directory(path: Path) -> None:

@@ -140,7 +140,8 @@ class SyncCoordinator:
         """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes.
 
         A pipeline: up to two packets per connection in flight, refilled as each answer comes back;
-        outcomes are written here, on the calling thread, as they arrive.
+        outcomes are written here, on the calling thread, as they arrive: the acknowledgements that
+        arrived together in one transaction (purging a packet is most of the kiosk's disk work).
         """
         report = DeliveryReport()
         seen: set[str] = set()
@@ -164,12 +165,17 @@ class SyncCoordinator:
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                acknowledged = []
                 for future in done:
                     del in_flight[future]
                     outcome = future.result()
-                    self._record(outcome, now=now or datetime.now(UTC), report=report)
+                    if outcome.error or outcome.retry_after is not None:
+                        self._record(outcome, now=now or datetime.now(UTC), report=report)
+                    else:
+                        acknowledged.append(outcome.enrollment_id)
                     # the receiver out of reach: stop starting new ones, leave the rest for the next round
                     transport_failures = transport_failures + 1 if outcome.is_transport else 0
+                self._record_acknowledged(acknowledged, report=report)
                 if transport_failures >= window:
                     queue.clear()
                     is_exhausted = True
@@ -184,6 +190,13 @@ class SyncCoordinator:
         report = DeliveryReport()
         self._record(outcome, now=now or datetime.now(UTC), report=report)
         return report.failed.get(enrollment_id, "")
+
+    def _record_acknowledged(self, enrollment_ids: list[str], *, report: DeliveryReport) -> None:
+        """Purge the packets the receiver acknowledged meanwhile: one transaction for them all."""
+        self.store.mark_delivered_many(enrollment_ids)
+        for enrollment_id in enrollment_ids:
+            log.info("packet delivered", extra={"enrollment_id": enrollment_id})
+        report.delivered.extend(enrollment_ids)
 
     def _record(self, outcome: _Outcome, *, now: datetime, report: DeliveryReport) -> None:
         enrollment_id = outcome.enrollment_id
