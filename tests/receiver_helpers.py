@@ -56,3 +56,18 @@ def sealed(data_dir: Path, key, enrollment=None, *, kiosk_id: str = KIOSK) -> tu
     packet = seal(plaintext, recipient=load_recipient(public_key_path(data_dir)), signing_key=key,
                   kiosk_id=kiosk_id, enrollment_id=enrollment.enrollment_id, created_at=datetime.now(timezone.utc))
     return enrollment.enrollment_id, packet
+
+
+def wait_for(probe, *, timeout: float = 60.0, what: str = "the receiver's background work"):
+    """``probe()``'s first truthy answer, polled: for what a receiver thread does just after a reply.
+    The generous ``timeout`` only bounds a hang; a loaded machine just takes longer."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        answer = probe()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout:.0f} s")
+        time.sleep(0.05)

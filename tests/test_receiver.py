@@ -325,9 +325,9 @@ def test_intake_workers_verify_in_other_processes_with_the_same_outcomes(data_di
     tampered = bytearray(good)
     tampered[-10] ^= 0x01
     offline_id, offline = sealed(data_dir, kiosk_key, sample_enrollment(kiosk_id=KIOSK), kiosk_id=KIOSK)
-    links: list[tuple[str, str]] = []
+    wakes: list[str] = []
     with Intake(data_dir, workers=2) as intake:
-        intake.on_unverified_contact = lambda enrollment_id, channel, email: links.append((enrollment_id, channel))
+        intake.on_links_queued = lambda: wakes.append("links")
         assert intake.receive(ENROLLMENT, good).outcome is PutOutcome.CREATED
         assert intake.receive(ENROLLMENT, good).outcome is PutOutcome.DUPLICATE
         with pytest.raises(SealError) as refused:
@@ -337,4 +337,7 @@ def test_intake_workers_verify_in_other_processes_with_the_same_outcomes(data_di
         record = intake.status(offline_id)
         assert record.kiosk_id == KIOSK and record.status == "received"
         assert intake.store.contacts(offline_id) == {"email": "to_verify", "mobile": "to_verify"}
-    assert links == [(offline_id, "email"), (offline_id, "mobile")]
+        queued = [(job.enrollment_id, job.kind) for kind in ("verify_link:email", "verify_link:mobile")
+                  for job in intake.store.pending_jobs(kind)]
+    assert queued == [(offline_id, "verify_link:email"), (offline_id, "verify_link:mobile")]
+    assert wakes == ["links"], "the link sender is woken once, for the packet that has contacts to verify"

@@ -18,7 +18,7 @@ from kiosk.receiver.certs import issue
 from kiosk.receiver.server import ROUTES, ReceiverServer, openapi_document
 from kiosk.receiver.storage import PacketStore
 
-from receiver_helpers import TOKEN, client_context, https_client, prepare, sealed, server_tls
+from receiver_helpers import TOKEN, client_context, https_client, prepare, sealed, server_tls, wait_for
 
 accepted_calls: list[str] = []
 
@@ -164,7 +164,8 @@ def test_unverified_contacts_get_a_link_that_confirms_them_later(world):
     enrollment_id, packet = sealed(data_dir, key, enrollment)
     put(client, enrollment_id, packet)
     put(client, enrollment_id, packet)  # a retry sends no second email
-    messages = FileMessenger(data_dir).messages()
+    # sent from the durable queue, just after the acknowledgement
+    messages = wait_for(lambda: len(FileMessenger(data_dir).messages()) >= 2 and FileMessenger(data_dir).messages())
     assert len(messages) == 2 and {m["to"] for m in messages} == {"giulia.bianchi@example.it"}
     link = re.search(r"(https://\S+/v1/verify/\S+)", messages[0]["body"]).group(1)
     with https_client(server, certs, with_client_cert=False) as browser:  # the citizen, at home
@@ -230,7 +231,8 @@ def test_an_unconfirmed_contact_blocks_acceptance_until_the_citizen_opens_the_li
     assert cli.returncode == 2 and "not confirmed yet: email, mobile" in cli.stderr
     assert "--reason contact_unverified" in cli.stderr
 
-    links = [re.search(r"https://\S+(/v1/verify/\S+)", m["body"]).group(1) for m in FileMessenger(data_dir).messages()]
+    messages = wait_for(lambda: len(FileMessenger(data_dir).messages()) == 2 and FileMessenger(data_dir).messages())
+    links = [re.search(r"https://\S+(/v1/verify/\S+)", m["body"]).group(1) for m in messages]
     with https_client(server, certs, with_client_cert=False) as browser:  # the citizen, at home
         assert browser.get(links[0]).status_code == 200
         assert decide(client, enrollment_id, "accept").status_code == 409, "one of two confirmed is not enough"

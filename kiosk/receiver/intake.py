@@ -50,8 +50,8 @@ class Intake:
         self._private_key = key.private_key
         self.key_id = key.key_id
         self.store = PacketStore(database_path(self.data_dir))
-        # called with (enrollment_id, channel, email) for a contact the kiosk could not verify (offline)
-        self.on_unverified_contact = None
+        # called after a packet with contacts to verify was stored: its links are queued (kiosk.receiver.links)
+        self.on_links_queued = None
 
     def __enter__(self) -> Intake:
         return self
@@ -78,13 +78,11 @@ class Intake:
             digest=checked.digest,
             packet=packet,
             reasons=checked.reasons,
-            unverified=[channel for channel, _ in checked.unverified],
+            unverified=checked.unverified,
         )
-        unverified, digest = checked.unverified, checked.digest
-        if outcome is PutOutcome.CREATED and self.on_unverified_contact is not None:
-            for channel, email in unverified:
-                self.on_unverified_contact(enrollment_id, channel, email)
-        return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=digest)
+        if outcome is PutOutcome.CREATED and checked.unverified and self.on_links_queued is not None:
+            self.on_links_queued()
+        return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=checked.digest)
 
     def _check_in_pool(self, enrollment_id: str, packet: bytes) -> _Checked:
         with self._pool_lock:
@@ -120,13 +118,12 @@ class Intake:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What intake needs of a packet once verified and validated: no personal data but the emails
-    the receiver must send a verification link to."""
+    """What intake needs of a packet once verified and validated: no personal data."""
 
     kiosk_id: str
     digest: str
     reasons: list[str]
-    unverified: list[tuple[str, str]]
+    unverified: list[str]  # contact channels the kiosk could not verify: their links are queued
 
 
 def _check(intake: Intake, enrollment_id: str, packet: bytes) -> _Checked:
@@ -163,10 +160,10 @@ def _check_in_worker(enrollment_id: str, packet: bytes) -> _Checked:
     return _check(_worker, enrollment_id, packet)
 
 
-def _unverified_contacts(payload: dict) -> list[tuple[str, str]]:
-    """(channel, email to send the link to) for each contact marked "to verify" in the packet."""
+def _unverified_contacts(payload: dict) -> list[str]:
+    """The channels marked "to verify" in the packet (a link goes to its email address)."""
     contact = payload.get("contact")
     if not isinstance(contact, dict) or not isinstance(contact.get("email"), str) or not contact["email"]:
         return []
-    return [(channel, contact["email"]) for channel in ("email", "mobile")
+    return [channel for channel in ("email", "mobile")
             if contact.get(f"{channel}_verified") is False and contact.get(channel)]

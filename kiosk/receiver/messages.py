@@ -22,8 +22,10 @@ OUTBOX_DIR = "outbox"
 
 
 class Messenger(Protocol):
-    def send(self, *, channel: str, to: str, subject: str, body: str) -> str:
-        """Send one message; returns its id. ``channel`` is ``email`` or ``mobile`` (SMS)."""
+    def send(self, *, channel: str, to: str, subject: str, body: str, message_id: str | None = None) -> str:
+        """Send one message; returns its id. ``channel`` is ``email`` or ``mobile`` (SMS).
+
+        With ``message_id`` (hex) a message already sent under that id is not sent again."""
 
 
 class FileMessenger:
@@ -32,15 +34,22 @@ class FileMessenger:
     def __init__(self, data_dir: str | os.PathLike[str]) -> None:
         self.directory = Path(data_dir) / OUTBOX_DIR
 
-    def send(self, *, channel: str, to: str, subject: str, body: str) -> str:
+    def send(self, *, channel: str, to: str, subject: str, body: str, message_id: str | None = None) -> str:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        message_id = secrets.token_hex(8)
+        if message_id is not None and any(self.directory.glob(f"*-{message_id}.json")):
+            log.info("message already sent", extra={"channel": channel, "message_id": message_id})
+            return message_id
+        message_id = message_id or secrets.token_hex(8)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         path = self.directory / f"{time.time_ns():020d}-{message_id}.json"  # names sort in sending order
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        temporary = self.directory / f".{message_id}.tmp"  # complete or absent: written, synced, then named
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump({"id": message_id, "channel": channel, "to": to, "subject": subject, "body": body,
                        "sent_at": stamp}, out, ensure_ascii=False)
+            out.flush()
+            os.fsync(out.fileno())
+        os.rename(temporary, path)
         log.info("message sent", extra={"channel": channel, "message_id": message_id})
         return message_id
 

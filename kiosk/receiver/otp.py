@@ -182,17 +182,23 @@ class Verifier:
             )
         return CodeCheck(is_valid, 0 if is_valid else max_tries - tries - 1)
 
-    def send_link(self, enrollment_id: str, channel: str, address: str) -> None:
-        """Email a link that confirms ``channel`` for this enrollment later (the kiosk was offline)."""
-        token = secrets.token_urlsafe(24)
+    def send_link(self, enrollment_id: str, channel: str, address: str, *, token: str | None = None) -> None:
+        """Email a link that confirms ``channel`` for this enrollment later (the kiosk was offline).
+
+        With ``token`` (``kiosk.receiver.links``: the same on every try) sending again is harmless: the
+        link is recorded once and the message carries an id derived from the token, which the messenger
+        sends once."""
+        token = token or secrets.token_urlsafe(24)
         with self._lock, _sql():
             self._db.execute(
-                "INSERT INTO contact_checks (token_hash, enrollment_id, channel, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO contact_checks (token_hash, enrollment_id, channel, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
                 (_digest("link", token), enrollment_id, channel, _stamp(datetime.now(UTC))),
             )
         what = "il tuo indirizzo email" if channel == "email" else "il tuo numero di cellulare"
         self.messenger.send(channel="email", to=address, subject="Conferma i tuoi contatti per SPID",
-                            body=f"Per confermare {what} apri questo link: {self.public_url}/v1/verify/{token}")
+                            body=f"Per confermare {what} apri questo link: {self.public_url}/v1/verify/{token}",
+                            message_id=_digest("message", token)[:16])
 
     def confirm_link(self, token: str) -> str | None:
         """The channel confirmed by ``token``, or ``None`` if it is unknown."""

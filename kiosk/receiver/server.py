@@ -154,6 +154,9 @@ class ReceiverServer:
         self._worker_thread: threading.Thread | None = None
         self._worker_stop = threading.Event()
         self._worker_wake = threading.Event()
+        self._links_thread: threading.Thread | None = None
+        self._links_stop = threading.Event()
+        self._links_wake = threading.Event()
         self.messenger = messenger  # None: messages are written to DATA/outbox (simulated email/SMS)
         self.public_url = public_url  # where citizens reach /v1/verify/{token}; default: this server's URL
         self.otp_limits = otp_limits
@@ -194,8 +197,8 @@ class ReceiverServer:
         self._httpd.provisioning = JobQueue(database_path(self.data_dir))
         verifier = Verifier(database_path(self.data_dir), self.messenger or FileMessenger(self.data_dir),
                             public_url=self.public_url or self.url, limits=self.otp_limits)
-        intake.on_unverified_contact = verifier.send_link
         self._httpd.verifier = verifier
+        self._start_links(intake, verifier)
         self._httpd.max_body = self.max_body
         self._httpd.tls_context = self.tls.context() if self.tls else None
         self._httpd.operator_token = self.operator_token
@@ -219,6 +222,11 @@ class ReceiverServer:
         httpd.server_close()
         if self._thread is not None:
             self._thread.join()
+        if self._links_thread is not None:
+            self._links_stop.set()
+            self._links_wake.set()
+            self._links_thread.join()
+            self._links_thread = None
         httpd.intake.close()
         httpd.provisioning.close()
         if self._worker_thread is not None:
@@ -228,6 +236,18 @@ class ReceiverServer:
             self._worker_thread = None
         httpd.verifier.close()
         logger.info("receiver stopped")
+
+    def _start_links(self, intake: Intake, verifier: Verifier) -> None:
+        """The verification links queued at intake, sent from their durable jobs on a thread of their own."""
+        from kiosk.receiver.links import LinkSender
+
+        sender = LinkSender(intake, verifier)
+        self._links_stop.clear()
+        intake.on_links_queued = self._links_wake.set
+        self._links_thread = threading.Thread(
+            target=sender.serve, args=(self._links_stop,), kwargs={"wake": self._links_wake},
+            name="receiver-links", daemon=True)
+        self._links_thread.start()
 
     def _start_worker(self) -> None:
         """Provisioning (SCIM, RAO token, email) on its own thread and database connection."""

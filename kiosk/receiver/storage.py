@@ -188,7 +188,8 @@ class PacketStore:
         """Store ``packet`` once; a second put under the same id never changes what is stored.
 
         With ``reasons`` (the automatic checks failed) it is stored already ``rejected``.
-        ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline).
+        ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline): each
+        gets a ``verify_link:<channel>`` job in the same transaction (``kiosk.receiver.links``).
         """
         received_at = _now()
         name = f"{enrollment_id}.{digest}"
@@ -263,6 +264,11 @@ class PacketStore:
                         ).rowcount
                         if inserted:
                             put.outcome = PutOutcome.CREATED
+                            self._db.execute(  # the links to send, durable with the packet
+                                "INSERT INTO jobs (kind, enrollment_id, created_at)"
+                                " SELECT 'verify_link:' || value, ?, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+                                (put.row[0], put.row[5], put.row[10]),
+                            )
                             continue
                         stored_digest, stored_file = self._db.execute(
                             "SELECT digest, packet_file FROM packets WHERE enrollment_id = ?", (put.row[0],)

@@ -1,0 +1,108 @@
+"""The verification links of contacts the kiosk could not verify (it was offline), sent from a durable queue.
+
+At intake, each channel marked "to verify" gets a ``verify_link:<channel>`` row in the ``jobs`` table,
+written in the same transaction as the packet (``PacketStore.put``): once a packet is acknowledged, its
+links will be sent, whatever crashes afterwards. ``LinkSender`` (a thread of ``kiosk receiver``) takes
+those jobs: it opens the stored packet for the email address (never stored in clear), emails the link,
+and marks the job done; a failed send is retried with backoff.
+
+Exactly once: a link's token, and so the message's id, are derived from the receiver's private key and
+(enrollment id, channel), not drawn at random. A crash between sending and marking the job done sends
+the same message again, which the messenger recognises by its id and does not send twice
+(``FileMessenger``; an SMTP relay sees the same Message-ID).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from kiosk.errors import KioskError, SealError, StoreError
+from kiosk.receiver.otp import CHANNELS, Verifier
+from kiosk.receiver.storage import PacketNotFound
+
+log = logging.getLogger("kiosk.receiver.links")
+
+JOB_PREFIX = "verify_link:"
+BASE_BACKOFF_S = 5.0
+MAX_BACKOFF_S = 3600.0
+
+
+def job_kind(channel: str) -> str:
+    return f"{JOB_PREFIX}{channel}"
+
+
+class LinkSender:
+    """Sends the queued verification links of one receiver (its ``Intake`` and ``Verifier``)."""
+
+    def __init__(self, intake, verifier: Verifier, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.intake = intake
+        self.verifier = verifier
+        self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                         info=b"sportello/receiver/verify-link/v1").derive(intake._private_key.private_bytes_raw())
+        self._clock = clock
+        self._not_before: dict[int, float] = {}  # job id -> when to try again after a failure
+
+    def token(self, enrollment_id: str, channel: str) -> str:
+        """The link's token for this enrollment and channel: unguessable, and the same on every try."""
+        digest = hmac.new(self._key, f"{enrollment_id}|{channel}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
+
+    def run_due(self) -> dict[str, str]:
+        """Send every due link; ``{"<enrollment id>:<channel>": "sent" | "skipped" | error code}``."""
+        results: dict[str, str] = {}
+        now = self._clock()
+        for channel in CHANNELS:
+            for job in self.intake.store.pending_jobs(job_kind(channel)):
+                if self._not_before.get(job.job_id, 0.0) > now:
+                    continue
+                results[f"{job.enrollment_id}:{channel}"] = self._send(job, channel)
+        return results
+
+    def _send(self, job, channel: str) -> str:
+        store = self.intake.store
+        try:
+            payload = self.intake.open(job.enrollment_id, store.packet_bytes(job.enrollment_id))
+        except (PacketNotFound, SealError):  # purged, or never opens again: no link can be sent
+            store.finish_job(job.job_id)
+            return "skipped"
+        contact = payload.get("contact")
+        email = contact.get("email") if isinstance(contact, dict) else None
+        del payload
+        if not isinstance(email, str) or not email:
+            store.finish_job(job.job_id)
+            return "skipped"
+        try:
+            self.verifier.send_link(job.enrollment_id, channel, email, token=self.token(job.enrollment_id, channel))
+        except (OSError, KioskError) as err:
+            code = getattr(err, "code", None) or type(err).__name__
+            store.finish_job(job.job_id, error=code)
+            delay = min(MAX_BACKOFF_S, BASE_BACKOFF_S * 2 ** min(job.attempts, 12))
+            self._not_before[job.job_id] = self._clock() + delay
+            log.warning("verification link not sent, will retry", extra={"enrollment_id": job.enrollment_id,
+                                                                         "error": code})
+            return code
+        store.finish_job(job.job_id)
+        self._not_before.pop(job.job_id, None)
+        log.info("verification link sent", extra={"enrollment_id": job.enrollment_id, "channel": channel})
+        return "sent"
+
+    def serve(self, stop: threading.Event, *, wake: threading.Event, interval: float = 5.0) -> None:
+        """Send due links until ``stop`` is set; ``wake`` starts a round at once (set after each intake)."""
+        while not stop.is_set():
+            try:
+                self.run_due()
+            except StoreError as err:
+                log.error("verification link round failed: %s", getattr(err, "code", type(err).__name__))
+            except Exception as err:  # a bug must not stop the links for good: log its class, go on
+                log.error("verification link round crashed: %s", type(err).__name__)
+            wake.wait(interval)
+            wake.clear()
