@@ -131,9 +131,16 @@ def cmd_receiver(args) -> int:
         return 0
     if args.receiver_command == "jobs":
         return _receiver_jobs(args, data)
+    from kiosk.receiver.otp import OtpLimits
     from kiosk.receiver.server import ServerTls, serve_forever
 
     provisioning = _provisioning(args)
+    intake = _config(args).intake
+    workers = args.workers if args.workers is not None else intake.workers  # the flag wins over the config
+    if workers is None:
+        workers = os.cpu_count() or 1
+    otp_limits = OtpLimits(cooldown_s=intake.otp_cooldown_s, max_sends=intake.otp_max_sends,
+                           window_s=intake.otp_window_s, max_tries=intake.otp_max_tries)
     key_id = init_data_dir(data)
     tls_files = (args.tls_cert, args.tls_key, args.client_ca)
     if any(tls_files) and not all(tls_files):
@@ -141,7 +148,8 @@ def cmd_receiver(args) -> int:
     tls = ServerTls(Path(args.tls_cert), Path(args.tls_key), Path(args.client_ca)) if all(tls_files) else None
     scheme = "https (client certificates required)" if tls else "http (no TLS: for local experiments only)"
     print(f"receiver on {args.host}:{args.port} over {scheme} (key id {key_id}, data {data}; operator token in "
-          f"{data / 'keys' / 'operator.token'})", flush=True)
+          f"{data / 'keys' / 'operator.token'}; {workers} intake workers; one-time codes: at most "
+          f"{otp_limits.max_sends} per {otp_limits.window_s:g} s, {otp_limits.cooldown_s:g} s apart)", flush=True)
     if provisioning is None:
         print("provisioning off: set [provisioning] in the config to provision, make RAO tokens and send the "
               "activation emails", flush=True)
@@ -149,8 +157,7 @@ def cmd_receiver(args) -> int:
         scim = provisioning.scim_url or "off"
         print(f"provisioning on: SCIM {scim}, email via {provisioning.smtp.host}:{provisioning.smtp.port}", flush=True)
     serve_forever(data, host=args.host, port=args.port, tls=tls, operator_token=operator_token(data),
-                  provisioning=provisioning, public_url=args.public_url or "",
-                  workers=os.cpu_count() or 1 if args.workers is None else args.workers)
+                  provisioning=provisioning, public_url=args.public_url or "", workers=workers, otp_limits=otp_limits)
     return 0
 
 
@@ -439,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: this server's own URL)")
     receiver.add_argument("--workers", type=int, metavar="N",
                           help="processes that verify and decrypt packets, so that concurrent deliveries use every "
-                               "core (default: one per CPU; 0: on the request threads)")
+                               "core (default: intake.workers from the config, else one per CPU; 0: on the request "
+                               "threads)")
     receiver.set_defaults(func=cmd_receiver, receiver_command=None)
     rsub = receiver.add_subparsers(dest="receiver_command", metavar="SUBCOMMAND")
     show = rsub.add_parser("show", help="decrypt and print one received enrollment",

@@ -192,6 +192,16 @@ class ProvisioningSection(_Section):
     rejected_retention_days: int = Field(default=30, ge=0)  # then a rejected enrollment's sealed data is deleted
 
 
+class IntakeSection(_Section):
+    """The reference receiver (``kiosk receiver``) taking packets in and sending one-time codes."""
+
+    workers: int | None = Field(default=None, ge=0, le=64)  # verifying processes; None: one per CPU; 0: none
+    otp_cooldown_s: float = Field(default=60.0, ge=0)  # between two codes to one destination or kiosk session
+    otp_max_sends: int = Field(default=5, ge=1)  # codes per destination and per session within otp_window_s
+    otp_window_s: float = Field(default=3600.0, gt=0)
+    otp_max_tries: int = Field(default=5, ge=1)  # wrong codes before a code is burnt
+
+
 class OperatorsSection(_Section):
     codici_fiscali: tuple[str, ...] = ()
 
@@ -245,6 +255,7 @@ class Config(BaseSettings):
     metrics: MetricsSection = MetricsSection()
     service: ServiceSection = ServiceSection()
     provisioning: ProvisioningSection = ProvisioningSection()
+    intake: IntakeSection = IntakeSection()
 
     @classmethod
     def settings_customise_sources(

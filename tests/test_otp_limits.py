@@ -142,3 +142,62 @@ def test_the_messages_are_translated_and_fit(ui, lang):
     assert html.unescape(visible_text(ui.element("notice"))) == translator.message("otp_too_many")
     ui.screenshot(ARTIFACTS / "otp" / lang / "otp_too_many.png")
     check_layout(ui, f"{lang}/otp_too_many")
+
+
+def _serve_from_cli(tmp_path, config_text: str, *extra: str):
+    """``kiosk --config FILE receiver`` as its own process on a free port; (process, URL, its banner)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    config = tmp_path / "receiver.toml"
+    config.write_text(config_text, encoding="utf-8")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kiosk", "--config", str(config), "receiver", "--data", str(tmp_path / "receiver"),
+         "--port", str(port), *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, "SPORTELLO_CONFIG": ""})
+    banner = process.stdout.readline()
+    return process, f"http://127.0.0.1:{port}", banner
+
+
+def test_the_configured_limits_are_what_the_receiver_enforces(tmp_path):
+    """[intake] in the config: two codes per window, no cool-down, two tries; workers from the config."""
+    import httpx
+
+    from receiver_helpers import wait_for
+
+    config = "[intake]\nworkers = 0\notp_cooldown_s = 0\notp_max_sends = 2\notp_window_s = 600\notp_max_tries = 2\n"
+    process, url, banner = _serve_from_cli(tmp_path, config)
+    try:
+        assert "0 intake workers" in banner and "at most 2 per 600 s, 0 s apart" in banner
+
+        def send(address: str):
+            try:
+                return httpx.post(f"{url}/v1/otp", json={"channel": "email", "address": address}, timeout=30)
+            except httpx.TransportError:
+                return None  # not listening yet
+
+        first = wait_for(lambda: send("giulia.bianchi@example.it"), what="the receiver listening")
+        assert first.status_code == 201
+        assert send("giulia.bianchi@example.it").status_code == 201, "no cool-down configured"
+        third = send("giulia.bianchi@example.it")
+        assert third.status_code == 429 and third.json()["error"] == "too_many_codes", "2 per window configured"
+        assert 1 <= int(third.headers["Retry-After"]) <= 600
+        otp_id = send("mario.rossi@example.it").json()["otp_id"]
+        for _ in range(2):
+            wrong = httpx.post(f"{url}/v1/otp/{otp_id}/verify", json={"code": "000000"}, timeout=30)
+        assert wrong.status_code == 429 and wrong.json()["error"] == "code_burnt", "burnt after the 2 tries configured"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_workers_flag_overrides_the_config(tmp_path):
+    process, _, banner = _serve_from_cli(tmp_path, "[intake]\nworkers = 0\n", "--workers", "3")
+    process.terminate()
+    process.wait(timeout=30)
+    assert "3 intake workers" in banner and "at most 5 per 3600 s, 60 s apart" in banner, "defaults otherwise"
