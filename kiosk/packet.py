@@ -153,6 +153,21 @@ def parse(packet: bytes | bytearray | memoryview) -> Packet:
     )
 
 
+HEAD_SIZE = _PREFIX_SIZE + MAX_HEADER_SIZE  # enough of a packet's first bytes for ``peek_header``
+
+
+def peek_header(head: bytes | bytearray | memoryview) -> PacketHeader:
+    """The (unverified) header of a packet from its first bytes (at least ``HEAD_SIZE`` of them, or
+    the whole packet), before the rest has arrived. Raises ``PacketFormatError``."""
+    view = memoryview(head).cast("B")
+    if len(view) < _PREFIX_SIZE or view[: len(MAGIC)] != MAGIC:
+        raise PacketFormatError("not a version-1 packet")
+    (header_size,) = _LENGTH.unpack_from(view, len(MAGIC))
+    if not 2 <= header_size <= MAX_HEADER_SIZE or len(view) < _PREFIX_SIZE + header_size:
+        raise PacketFormatError("bad packet header length")
+    return _parse_header(bytes(view[_PREFIX_SIZE : _PREFIX_SIZE + header_size]))
+
+
 def signed_part(packet: bytes | bytearray | memoryview) -> memoryview:
     """A view of what the signature covers (magic .. end of ciphertext) of a parsed packet."""
     return memoryview(packet).cast("B")[:-SIGNATURE_SIZE]

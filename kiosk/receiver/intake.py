@@ -24,7 +24,7 @@ from kiosk.errors import SealError, StoreError
 from kiosk.packet import parse
 from kiosk.payload import InvalidPayload, decode  # noqa: F401  (InvalidPayload: re-exported)
 from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_kiosks
-from kiosk.receiver.storage import PacketStore, PutOutcome, StoredPacket
+from kiosk.receiver.storage import Incoming, PacketStore, PutOutcome, StoredPacket
 from kiosk.receiver.validation import problems
 from kiosk.sealing import EnrollmentMismatch, open_packet
 
@@ -69,22 +69,33 @@ class Intake:
     def receive(self, enrollment_id: str, packet: bytes) -> Receipt:
         """Verify and validate ``packet``, then store it once. Raises ``SealError`` subclasses."""
         if self.workers:
-            checked = self._check_in_pool(enrollment_id, packet)
+            checked = self._check_in_pool(_check_in_worker, enrollment_id, packet)
         else:
             checked = _check(self, enrollment_id, packet)
-        outcome = self.store.put(
-            enrollment_id=enrollment_id,
-            kiosk_id=checked.kiosk_id,
-            digest=checked.digest,
-            packet=packet,
-            reasons=checked.reasons,
-            unverified=checked.unverified,
-        )
+        return self._store(enrollment_id, checked, packet=packet)
+
+    def receive_file(self, enrollment_id: str, incoming: Incoming) -> Receipt:
+        """``receive`` for a packet written to ``incoming`` as it arrived (``PacketStore.incoming``):
+        the worker reads it from there, and it is stored under its name without being copied again.
+        ``incoming`` is consumed (stored or removed)."""
+        try:
+            if self.workers:
+                checked = self._check_in_pool(_check_file_in_worker, enrollment_id, str(incoming.path))
+            else:
+                checked = _check(self, enrollment_id, incoming.read())
+        except BaseException:
+            incoming.discard()
+            raise
+        return self._store(enrollment_id, checked, incoming=incoming)
+
+    def _store(self, enrollment_id: str, checked: _Checked, **packet) -> Receipt:
+        outcome = self.store.put(enrollment_id=enrollment_id, kiosk_id=checked.kiosk_id, digest=checked.digest,
+                                 reasons=checked.reasons, unverified=checked.unverified, **packet)
         if outcome is PutOutcome.CREATED and checked.unverified and self.on_links_queued is not None:
             self.on_links_queued()
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=checked.digest)
 
-    def _check_in_pool(self, enrollment_id: str, packet: bytes) -> _Checked:
+    def _check_in_pool(self, check, enrollment_id: str, packet: bytes | str) -> _Checked:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
@@ -92,7 +103,7 @@ class Intake:
                     initializer=_start_worker, initargs=(str(self.data_dir),))
             pool = self._pool
         try:
-            return pool.submit(_check_in_worker, enrollment_id, packet).result()
+            return pool.submit(check, enrollment_id, packet).result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next time
             with self._pool_lock:
                 if self._pool is pool:
@@ -158,6 +169,12 @@ def _start_worker(data_dir: str) -> None:
 def _check_in_worker(enrollment_id: str, packet: bytes) -> _Checked:
     assert _worker is not None
     return _check(_worker, enrollment_id, packet)
+
+
+def _check_file_in_worker(enrollment_id: str, path: str) -> _Checked:
+    assert _worker is not None
+    with open(path, "rb") as packet_file:  # written by the receiver's request thread, not synced yet
+        return _check(_worker, enrollment_id, packet_file.read())
 
 
 def _unverified_contacts(payload: dict) -> list[str]:

@@ -46,14 +46,14 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kiosk.errors import SealError, StoreError, ValidationError
-from kiosk.packet import parse
+from kiosk.packet import HEAD_SIZE, peek_header
 from kiosk.receiver.decisions import BadDecision, Decisions
 from kiosk.receiver.intake import Intake
 from kiosk.receiver.keys import database_path, init_data_dir
 from kiosk.receiver.provision.jobs import JobQueue, progress_of
 from kiosk.receiver.messages import FileMessenger, Messenger
 from kiosk.receiver.otp import OtpLimits, RateLimited, Verifier
-from kiosk.receiver.storage import BadTransition, PacketNotFound, PutOutcome, StoredPacket
+from kiosk.receiver.storage import BadTransition, Incoming, PacketNotFound, PutOutcome, StoredPacket
 
 if TYPE_CHECKING:
     from kiosk.receiver.provision.worker import ProvisioningSettings
@@ -62,6 +62,7 @@ logger = logging.getLogger(__name__)
 
 MAX_BODY = 16 * 1024 * 1024
 MAX_JSON_BODY = 64 * 1024
+BODY_CHUNK = 256 * 1024  # a packet body is streamed to its file in pieces of this size
 _ID = r"([0-9A-Za-z]{16,40})"
 _VALID_ID = re.compile(_ID, re.ASCII)
 _VALID_REFERENCE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", re.ASCII)
@@ -372,6 +373,42 @@ class _Handler(BaseHTTPRequestHandler):
         getpeercert = getattr(self.connection, "getpeercert", None)
         return bool(getpeercert and getpeercert())
 
+    def _receive_body(self, store) -> tuple[Incoming, bytes] | None:
+        """Stream a packet body straight into a new packet file (never whole in memory): the file and
+        the body's first bytes (its header), or ``None`` after replying with an error."""
+        length = self._body_length(self.server.max_body)
+        if length is None:
+            return None
+        try:
+            incoming = store.incoming()
+        except StoreError:
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, close=True,
+                        headers={"Retry-After": "5"})
+            return None
+        head, remaining = bytearray(), length
+        try:
+            while remaining:
+                chunk = self.rfile.read(min(remaining, BODY_CHUNK))
+                if not chunk:
+                    break
+                if len(head) < HEAD_SIZE:
+                    head += chunk[: HEAD_SIZE - len(head)]
+                incoming.write(chunk)
+                remaining -= len(chunk)
+        except StoreError:
+            incoming.discard()
+            self._reply(HTTPStatus.SERVICE_UNAVAILABLE, {"error": "store_unavailable"}, close=True,
+                        headers={"Retry-After": "5"})
+            return None
+        except BaseException:  # the connection broke mid-body: nothing is kept
+            incoming.discard()
+            raise
+        if remaining:
+            incoming.discard()
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "truncated_body"}, close=True)
+            return None
+        return incoming, bytes(head)
+
     def _is_sent_by_signer(self, packet: bytes) -> bool:
         """Whether the TLS client certificate names the kiosk whose key id the packet is signed under.
 
@@ -380,7 +417,7 @@ class _Handler(BaseHTTPRequestHandler):
         packet whose header does not parse is left to the intake, which refuses it with its own code.
         """
         try:
-            kiosk_id = parse(packet).header.kiosk_id
+            kiosk_id = peek_header(packet).kiosk_id
         except SealError:
             return True
         return kiosk_id in certificate_identities(self.connection.getpeercert() or {})
@@ -402,14 +439,16 @@ class _Handler(BaseHTTPRequestHandler):
         if not _VALID_ID.fullmatch(enrollment_id):
             self._reply(HTTPStatus.BAD_REQUEST, {"error": "bad_enrollment_id"}, close=True)
             return
-        packet = self._read_body(self.server.max_body)
-        if packet is None:
+        incoming = self._receive_body(self.server.intake.store)
+        if incoming is None:
             return
-        if self.server.tls_context is not None and not self._is_sent_by_signer(packet):
+        incoming, head = incoming
+        if self.server.tls_context is not None and not self._is_sent_by_signer(head):
+            incoming.discard()
             self._reply(HTTPStatus.FORBIDDEN, {"error": "certificate_kiosk_mismatch"})
             return
         try:
-            receipt = self.server.intake.receive(enrollment_id, packet)
+            receipt = self.server.intake.receive_file(enrollment_id, incoming)
         except SealError as err:
             self._reply(HTTPStatus.UNPROCESSABLE_ENTITY, {"error": getattr(err, "code", "seal_error")})
             return
@@ -543,6 +582,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self, limit: int) -> bytes | None:
         """The request body, or ``None`` after replying with an error (and closing)."""
+        length = self._body_length(limit)
+        if length is None:
+            return None
+        body = self.rfile.read(length)
+        if len(body) != length:
+            self._reply(HTTPStatus.BAD_REQUEST, {"error": "truncated_body"}, close=True)
+            return None
+        return body
+
+    def _body_length(self, limit: int) -> int | None:
+        """The request body's announced length, or ``None`` after replying with an error (and closing)."""
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self._reply(HTTPStatus.LENGTH_REQUIRED, {"error": "length_required"}, close=True)
             return None
@@ -557,11 +607,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length > limit:
             self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "too_large"}, close=True)
             return None
-        body = self.rfile.read(length)
-        if len(body) != length:
-            self._reply(HTTPStatus.BAD_REQUEST, {"error": "truncated_body"}, close=True)
-            return None
-        return body
+        return length
 
     def _reply(self, code: HTTPStatus, body: dict, *, close: bool = False, headers: dict | None = None) -> None:
         data = json.dumps(body, separators=(",", ":")).encode()

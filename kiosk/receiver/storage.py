@@ -182,44 +182,36 @@ class PacketStore:
             self._db.close()
 
     def put(
-        self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes, reasons: Sequence[str] = (),
-        unverified: Sequence[str] = (),
+        self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes | None = None,
+        incoming: Incoming | None = None, reasons: Sequence[str] = (), unverified: Sequence[str] = (),
     ) -> PutOutcome:
-        """Store ``packet`` once; a second put under the same id never changes what is stored.
+        """Store ``packet`` (or the packet already written to ``incoming``) once; a second put under
+        the same id never changes what is stored. ``incoming`` is consumed either way.
 
         With ``reasons`` (the automatic checks failed) it is stored already ``rejected``.
         ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline): each
         gets a ``verify_link:<channel>`` job in the same transaction (``kiosk.receiver.links``).
         """
-        received_at = _now()
-        name = f"{enrollment_id}.{digest}"
-        incoming = self._write_incoming(packet)  # on the caller's thread: concurrent puts write and fsync at once
-        row = (enrollment_id, kiosk_id, digest, len(packet), "rejected" if reasons else "received", received_at,
-               b"", reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
-               json.dumps(list(unverified)), name)
-        try:
-            return self._group_commit(_PendingPut(row, incoming)).result()
-        finally:
-            if incoming.exists():  # the batch failed before the rename: nothing names it
-                incoming.unlink()
-
-    def _write_incoming(self, packet: bytes) -> Path:
-        path = self.files / f"{_INCOMING_PREFIX}{secrets.token_hex(8)}"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        if incoming is None:
+            incoming = self.incoming()
             try:
-                with memoryview(packet) as view:
-                    written = 0
-                    while written < len(view):
-                        written += os.write(fd, view[written:])
-                os.fdatasync(fd)
-            finally:
-                os.close(fd)
-        except OSError as err:
-            if path.exists():
-                path.unlink()
-            raise StoreError(f"cannot write the packet file: {err.strerror}") from None
-        return path
+                incoming.write(packet)
+            except BaseException:
+                incoming.discard()
+                raise
+        try:
+            incoming.finish()  # on the caller's thread: concurrent puts write and fsync at once
+            received_at = _now()
+            row = (enrollment_id, kiosk_id, digest, incoming.size, "rejected" if reasons else "received",
+                   received_at, b"", reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
+                   json.dumps(list(unverified)), f"{enrollment_id}.{digest}")
+            return self._group_commit(_PendingPut(row, incoming.path)).result()
+        finally:
+            incoming.discard()  # still there only if the batch failed before naming it
+
+    def incoming(self) -> Incoming:
+        """A new file to write a packet into as it arrives (``put(incoming=...)`` stores it)."""
+        return Incoming(self.files / f"{_INCOMING_PREFIX}{secrets.token_hex(8)}")
 
     def _group_commit(self, put: _PendingPut) -> _PendingPut:
         """Group commit: the puts of concurrent requests share one transaction and one fsync.
@@ -448,6 +440,51 @@ class PacketStore:
     def count(self) -> int:
         with self._lock, _sql_errors():
             return self._db.execute("SELECT COUNT(*) FROM packets").fetchone()[0]
+
+
+class Incoming:
+    """A packet file being written (0600, ``O_EXCL``): ``write`` its bytes, then ``PacketStore.put``
+    syncs and names it; ``discard`` removes it if it is not stored."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        try:
+            self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except OSError as err:
+            raise StoreError(f"cannot write the packet file: {err.strerror}") from None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            with memoryview(data) as view:
+                written = 0
+                while written < len(view):
+                    written += os.write(self._fd, view[written:])
+        except (OSError, TypeError) as err:
+            raise StoreError(f"cannot write the packet file: {getattr(err, 'strerror', None) or 'closed'}") from None
+        self.size += written
+
+    def read(self) -> bytes:
+        """The bytes written so far."""
+        return self.path.read_bytes()
+
+    def finish(self) -> None:
+        """Sync the bytes to disk and close the file."""
+        if self._fd is None:
+            return
+        try:
+            os.fdatasync(self._fd)
+        except OSError as err:
+            raise StoreError(f"cannot write the packet file: {err.strerror}") from None
+        finally:
+            os.close(self._fd)
+            self._fd = None
+
+    def discard(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        self.path.unlink(missing_ok=True)
 
 
 @dataclass(slots=True)
