@@ -209,6 +209,20 @@ class PacketStore:
         finally:
             incoming.discard()  # still there only if the batch failed before naming it
 
+    @contextmanager
+    def _immediate(self) -> Iterator[None]:
+        """A write transaction that takes the write lock at once (``BEGIN IMMEDIATE``), waiting for it up to
+        the connection's timeout. A deferred one that reads first fails at once, without waiting, when
+        another connection to ``receiver.db`` (one-time codes, links, provisioning) wrote in between."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._db.conn.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def incoming(self) -> Incoming:
         """A new file to write a packet into as it arrives (``put(incoming=...)`` stores it)."""
         return Incoming(self.files / f"{_INCOMING_PREFIX}{secrets.token_hex(8)}")
@@ -246,7 +260,7 @@ class PacketStore:
                 os.replace(put.incoming, self.files / put.row[-1])
             _sync_directory(self.files)
             with self._lock, _sql_errors():
-                with self._db.atomic():
+                with self._immediate():
                     for put in batch:
                         inserted = self._db.execute(
                             "INSERT INTO packets (enrollment_id, kiosk_id, digest, size, status, received_at,"
@@ -329,7 +343,7 @@ class PacketStore:
         where = ("status = 'rejected' AND updated_at <> '' AND updated_at <= ?"
                  " AND (length(packet) > 0 OR packet_file <> '')")
         with self._lock, _sql_errors():
-            with self._db.atomic():
+            with self._immediate():
                 names = [row[0] for row in self._db.execute(f"SELECT packet_file FROM packets WHERE {where}", (before,))]
                 count = self._db.execute(f"UPDATE packets SET packet = X'', packet_file = '' WHERE {where}",
                                          (before,)).rowcount
@@ -387,7 +401,7 @@ class PacketStore:
         if status not in STATUSES:
             raise UnknownStatus(f"unknown status {status!r}")
         with self._lock, _sql_errors():
-            with self._db.atomic():
+            with self._immediate():
                 row = self._db.execute(
                     "SELECT status FROM packets WHERE enrollment_id = ?", (enrollment_id,)
                 ).fetchone()
