@@ -73,6 +73,10 @@ class CardNotSupported(CardError):
     """The card is neither a TS-CNS/CNS nor a CIE (or answers like neither)."""
 
 
+class CardIsCie(CardNotSupported):
+    """A CIE: recognised (NIS read, chip checked); its personal data needs PACE with the CAN."""
+
+
 class CardDataInvalid(CardError):
     """A file on the card is truncated or malformed, or its fields contradict each other."""
 

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from PIL import Image
 
 from hardware.errors import (
-    CameraError, CardBlocked, CardDataInvalid, CardError, CardNotSupported, CardRemoved, CertificateInvalid,
-    CoverOpen, NoCard, PaperOut, PrinterError, PrinterOffline,
+    CameraError, CanFormatInvalid, CardBlocked, CardDataInvalid, CardError, CardIsCie, CardNotSupported, CardRemoved,
+    CertificateInvalid, CoverOpen, NoCard, PaceFailed, PaperOut, PrinterError, PrinterOffline,
 )
 from hardware.printer.port import PrinterStatus
 from kiosk.devices import Hardware
@@ -73,10 +73,13 @@ def _card_error_code(exc: CardError) -> str:
     """The message key the citizen sees for a card fault (the journey goes on: manual entry remains)."""
     for kind, code in (
         (CardRemoved, "card_removed"), (NoCard, "card_needed"), (CertificateInvalid, "card_certificate_invalid"),
-        (CardDataInvalid, "card_data_inconsistent"), (CardNotSupported, "card_unknown"), (CardBlocked, "pin_blocked"),
+        (CardDataInvalid, "card_data_inconsistent"), (CardIsCie, "card_is_cie"), (CanFormatInvalid, "can_format"),
+        (CardNotSupported, "card_unknown"), (CardBlocked, "pin_blocked"),
     ):
         if isinstance(exc, kind):
             return code
+    if isinstance(exc, PaceFailed) and exc.reason == "wrong_can":
+        return "wrong_can"
     return "card_unreadable"
 
 
@@ -348,6 +351,18 @@ class Shell:
             log.warning("card read failed", extra={"error": type(exc).__name__})
             return ev.CardReadFailed(_card_error_code(exc))
 
+    def _do_ReadTravelDocument(self, effect: fx.ReadTravelDocument):
+        read = getattr(self.hw.card_reader, "read_travel_document", None)
+        if read is None:
+            return ev.CardReadFailed("card_unknown")
+        try:
+            mrz = read(effect.can, with_face=False).mrz
+        except CardError as exc:
+            log.warning("travel document read failed", extra={"error": type(exc).__name__})
+            return ev.CardReadFailed(_card_error_code(exc))
+        return ev.TravelDocumentRead(surname=mrz.surname, given_name=mrz.given_names, birth_date=mrz.birth_date,
+                                     sex=mrz.sex)
+
     def _do_Capture(self, effect: fx.Capture):
         from kiosk.capture.pipeline import process_capture  # OpenCV loads on the first capture only
 
@@ -516,6 +531,7 @@ def _failure_for(effect):
     """The outcome to report when an effect crashed unexpectedly: the journey always gets an answer."""
     return {
         fx.ReadCard: lambda: ev.CardReadFailed("card_unreadable"),
+        fx.ReadTravelDocument: lambda: ev.CardReadFailed("card_unreadable"),
         fx.Capture: lambda: ev.CaptureFailed(getattr(effect, "kind", ""), "camera_missing"),
         fx.QueryPinTries: lambda: ev.CitizenPinResult(False, 0, reason="card_unreadable"),
         fx.VerifyCitizenPin: lambda: ev.CitizenPinResult(False, 0, reason="card_unreadable"),

@@ -129,7 +129,7 @@ def test_wrong_pins_count_down_and_the_last_try_is_never_sent(shell, pcsc_stack)
 
 
 @pytest.mark.parametrize("profile,error", [
-    ("not-a-cns", "card_unknown"), ("cie", "card_unknown"), ("truncated-dati", "card_data_inconsistent"),
+    ("not-a-cns", "card_unknown"), ("truncated-dati", "card_data_inconsistent"),
     ("garbage-cert", "card_certificate_invalid"), ("expired-cert", "card_certificate_invalid"),
     ("unknown-ca", "card_certificate_invalid"), ("cf-mismatch", "card_certificate_invalid"),
     ("sw-6f00", "card_unreadable"), ("sw-6a82", "card_unknown"), ("sw-6982", "card_unreadable"),
@@ -161,3 +161,28 @@ def test_the_operator_logs_in_with_their_own_cns(shell, pcsc_stack):
     tap(shell, Intent.SET_FIELD, OPERATOR_PIN, "operator_pin")
     tap(shell, Intent.NEXT)
     assert s.operator_id.startswith("op-") and s.error == ""
+
+
+def test_a_cie_asks_for_its_can_and_the_chip_fills_in_the_names(shell, pcsc_stack):
+    walk_to_insert_card(shell)
+    card = pcsc_stack.insert("cie")
+    s = shell.journey.session
+    pump_until(shell, lambda: s.screen is not Screen.INSERT_CARD or s.error)
+    assert s.screen is Screen.CIE_CAN and s.error == ""
+    tap(shell, Intent.SET_FIELD, "12345", "can")
+    tap(shell, Intent.NEXT)
+    assert s.error == "can_format" and card.pace.failed_attempts == 0, "a short CAN never reaches the card"
+    tap(shell, Intent.SET_FIELD, "111111", "can")
+    tap(shell, Intent.NEXT)
+    pump_until(shell, lambda: not s.is_busy)
+    assert s.screen is Screen.CIE_CAN and s.error == "wrong_can"
+    assert card.pace.failed_attempts == 1, "one try per tap: never retried by itself"
+    assert "can" not in s.fields, "the CAN is not kept"
+    tap(shell, Intent.SET_FIELD, "123456", "can")
+    tap(shell, Intent.NEXT)
+    pump_until(shell, lambda: not s.is_busy)
+    assert s.screen is Screen.MANUAL_ENTRY, s.error
+    assert (s.fields["surname"], s.fields["given_name"]) == ("BIANCHI", "GIULIA")
+    tap(shell, Intent.SET_FIELD, "BNCGLI85C52H501R", "codice_fiscale")
+    tap(shell, Intent.NEXT)
+    assert s.screen is Screen.DOCUMENT_TYPE and s.citizen.codice_fiscale == "BNCGLI85C52H501R"

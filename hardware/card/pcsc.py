@@ -26,7 +26,7 @@ from hardware.card.port import CardIdentity, CardReader, PinResult
 from hardware.card.session import CardRead, CardSession, CieRead, check_validity
 from hardware.card.trust import TrustStore
 from hardware.errors import (
-    CardError, CardNotSupported, CardRemoved, NoCard, ReaderUnavailable,
+    CardError, CardIsCie, CardNotSupported, CardRemoved, NoCard, ReaderUnavailable,
 )
 
 log = logging.getLogger("hardware.card.pcsc")
@@ -42,10 +42,6 @@ def _scard():
     except ImportError as err:  # pragma: no cover - pyscard is a dependency
         raise ReaderUnavailable(f"pyscard is not installed ({err}); pip install pyscard") from None
     return scard
-
-
-class CardIsCie(CardNotSupported):
-    """A CIE: recognised (NIS read, chip checked), but its personal data needs PACE, not done here."""
 
 
 class PcscCardReader(CardReader):
@@ -402,7 +398,7 @@ class PcscCardReader(CardReader):
                 cie = self._with_session(lambda s: s.read_cie(challenge=os.urandom(8)))
                 raise CardIsCie(
                     "a CIE (NIS read, chip " + ("genuine" if cie.is_genuine else "NOT genuine")
-                    + "): its personal data needs PACE, which this kiosk does not do"
+                    + "): its personal data needs PACE with the CAN (read_travel_document)"
                 )
             return self._read_cns().identity
 

@@ -14,6 +14,13 @@ class ReadCard:
     pass
 
 
+@dataclass(frozen=True, repr=False)
+class ReadTravelDocument:
+    """Run PACE with the CAN the citizen typed and read the CIE's DG1 (once: never retried)."""
+
+    can: str
+
+
 @dataclass(frozen=True)
 class Capture:
     kind: str
@@ -87,6 +94,6 @@ class WipeSession:
 
 
 Effect = (
-    ReadCard | Capture | SendOtp | CheckOtp | QueryPinTries | VerifyCitizenPin | AuthenticateOperator
+    ReadCard | ReadTravelDocument | Capture | SendOtp | CheckOtp | QueryPinTries | VerifyCitizenPin | AuthenticateOperator
     | SealAndCommit | PrintReceipt | CallStaff | WipeSession | LookupStatus | ScanStatusQr
 )

@@ -55,6 +55,16 @@ class CardRead:
     has_certificate: bool = True
 
 
+@dataclass(frozen=True, repr=False)
+class TravelDocumentRead:
+    """A CIE's travel document read through PACE with the CAN (DG1). The citizen's: never logged."""
+
+    surname: str
+    given_name: str
+    birth_date: date
+    sex: str
+
+
 @dataclass(frozen=True)
 class CardReadFailed:
     reason: str  # a message key: "card_unknown", "card_removed", "card_unreadable", ...
@@ -180,7 +190,7 @@ class StatusLookedUp:
 
 
 Event = (
-    UserIntent | Tick | CardInserted | CardRead | CardReadFailed | CardRemoved | Captured | CaptureFailed | OtpSent
+    UserIntent | Tick | CardInserted | CardRead | TravelDocumentRead | CardReadFailed | CardRemoved | Captured | CaptureFailed | OtpSent
     | OtpChecked | PinTries | CitizenPinResult | OperatorAuthenticated | OperatorRejected | Committed
     | CommitFailed | Printed | PrintFailed | NetworkChanged | Frozen | Tampered | TamperCleared | StatusLookedUp
 )

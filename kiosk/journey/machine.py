@@ -632,9 +632,41 @@ class Journey:
         return []
 
     def _on_CardReadFailed(self, event: ev.CardReadFailed, now: datetime) -> list[fx.Effect]:
-        self.session.is_busy = False
-        if self.session.screen is Screen.INSERT_CARD:
-            self.session.error = event.reason
+        s = self.session
+        s.is_busy = False
+        if s.screen is Screen.INSERT_CARD and event.reason == "card_is_cie":
+            s.error = ""
+            self._go(Screen.CIE_CAN, now)
+        elif s.screen in (Screen.INSERT_CARD, Screen.CIE_CAN):
+            s.error = event.reason
+        return []
+
+    def _screen_cie_can(self, event: ev.UserIntent, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        if event.intent is Intent.MANUAL_ENTRY:
+            s.fields.pop("can", None)
+            self._go(Screen.MANUAL_ENTRY, now)
+            return []
+        if event.intent is not Intent.NEXT or s.is_busy:
+            return []
+        can = s.fields.pop("can", "").strip()
+        if len(can) != 6 or not can.isdigit():
+            s.error = "can_format"
+            return []
+        s.is_busy, s.error = True, ""
+        return [fx.ReadTravelDocument(can)]  # one try per tap: a wrong CAN is never retried by itself
+
+    def _on_TravelDocumentRead(self, event: ev.TravelDocumentRead, now: datetime) -> list[fx.Effect]:
+        s = self.session
+        s.is_busy = False
+        if s.screen is not Screen.CIE_CAN:
+            return []
+        s.fields["surname"], s.fields["given_name"] = event.surname, event.given_name
+        today, born = now.date(), event.birth_date
+        if today.year - born.year - ((today.month, today.day) < (born.month, born.day)) < 18:
+            self._ineligible("underage", now)
+        else:
+            self._go(Screen.MANUAL_ENTRY, now)  # the chip has no codice fiscale: the citizen types it
         return []
 
     def _on_Captured(self, event: ev.Captured, now: datetime) -> list[fx.Effect]:

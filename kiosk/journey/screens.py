@@ -10,6 +10,7 @@ class Screen(StrEnum):
     CHECKLIST = "checklist"  # what you need
     INSERT_CARD = "insert_card"  # insert the health card TS-CNS (or type the data)
     CARD_DATA = "card_data"  # what the chip said: confirm
+    CIE_CAN = "cie_can"  # a CIE: type its CAN to fill in the names from the chip (or type everything)
     MANUAL_ENTRY = "manual_entry"  # fallback: codice fiscale and names, cross-checked
     DOCUMENT_TYPE = "document_type"
     DOCUMENT_FRONT = "document_front"
@@ -48,7 +49,7 @@ CAPTURE_SCREENS = {
 # "Step N of M" as the citizen sees it: sub-screens share their step's number.
 STEPS: dict[Screen, int] = {
     Screen.CHECKLIST: 1,
-    Screen.INSERT_CARD: 2, Screen.CARD_DATA: 2, Screen.MANUAL_ENTRY: 2,
+    Screen.INSERT_CARD: 2, Screen.CARD_DATA: 2, Screen.CIE_CAN: 2, Screen.MANUAL_ENTRY: 2,
     Screen.DOCUMENT_TYPE: 3, Screen.DOCUMENT_FRONT: 3, Screen.DOCUMENT_BACK: 3, Screen.DOCUMENT_DETAILS: 3,
     Screen.DOCUMENT_MISMATCH: 3,
     Screen.HEALTH_CARD_FRONT: 4, Screen.HEALTH_CARD_BACK: 4,

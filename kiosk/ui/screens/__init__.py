@@ -10,7 +10,7 @@ from kiosk.journey.screens import CAPTURE_SCREENS, Screen
 
 _MODULES = {
     Screen.WELCOME: "welcome", Screen.CHECKLIST: "checklist", Screen.INSERT_CARD: "insert_card",
-    Screen.CARD_DATA: "card_data", Screen.MANUAL_ENTRY: "manual_entry", Screen.DOCUMENT_TYPE: "document_type",
+    Screen.CARD_DATA: "card_data", Screen.CIE_CAN: "cie_can", Screen.MANUAL_ENTRY: "manual_entry", Screen.DOCUMENT_TYPE: "document_type",
     **{screen: "capture" for screen in CAPTURE_SCREENS},
     Screen.DOCUMENT_DETAILS: "document_details", Screen.DOCUMENT_MISMATCH: "document_mismatch",
     Screen.EMAIL: "contact", Screen.MOBILE: "contact",
