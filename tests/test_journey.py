@@ -64,6 +64,10 @@ def reach(screen: Screen) -> Driver:
         d.send(dataclasses.replace(SAMPLE_CARD, expiry_date=date(2020, 1, 1)))
     elif screen is Screen.OUT_OF_SERVICE:
         d.send(ev.Frozen("frozen_backlog"))
+    elif screen is Screen.CIE_CAN:
+        d.walk_to(Screen.INSERT_CARD)
+        d.send(ev.CardInserted())
+        d.send(ev.CardReadFailed("card_is_cie"))
     assert d.s.screen is screen
     return d
 
@@ -564,3 +568,28 @@ def test_an_operator_override_goes_into_the_draft_and_leaves_with_the_session():
     draft = next(e.draft for e in out if isinstance(e, fx.SealAndCommit))
     assert [(o.fields, o.operator_id) for o in draft.mrz_overrides] == [(("surname",), "op-007")]
     assert draft.identification.operator_id == "op-001"  # identifying the citizen is a separate, later step
+
+
+def test_a_cie_read_with_its_can_fills_the_names_and_an_underage_chip_stops():
+    d = reach(Screen.CIE_CAN)
+    d.type("can", "12a456")
+    effects = d.do(Intent.NEXT)
+    assert d.s.error == "can_format" and not effects
+    d.type("can", "123456")
+    effects = d.do(Intent.NEXT)
+    assert [type(e).__name__ for e in effects] == ["ReadTravelDocument"] and effects[0].can == "123456"
+    assert "123456" not in repr(effects[0]) and "can" not in d.s.fields
+    assert d.do(Intent.NEXT) == [], "no second read while the first runs"
+    d.send(ev.CardReadFailed("wrong_can"))
+    assert d.s.screen is Screen.CIE_CAN and d.s.error == "wrong_can" and not d.s.is_busy
+    d.type("can", "123456")
+    d.do(Intent.NEXT)
+    d.send(ev.TravelDocumentRead(surname="BIANCHI", given_name="GIULIA", birth_date=date(1985, 3, 12), sex="F"))
+    assert d.s.screen is Screen.MANUAL_ENTRY
+    assert (d.s.fields["surname"], d.s.fields["given_name"]) == ("BIANCHI", "GIULIA")
+    young = reach(Screen.CIE_CAN)
+    young.type("can", "123456")
+    young.do(Intent.NEXT)
+    young.send(ev.TravelDocumentRead(surname="ROSSI", given_name="LUCA", birth_date=date(2015, 1, 1),
+                                     sex="M"))
+    assert young.s.screen is Screen.NOT_ELIGIBLE and young.s.ineligible_reason == "underage"

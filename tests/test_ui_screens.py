@@ -31,6 +31,7 @@ ERROR_BY_SCREEN = {  # a realistic error per screen, so error boxes are rendered
     Screen.INSERT_CARD: "card_unreadable", Screen.MANUAL_ENTRY: "cf_invalid", Screen.DOCUMENT_DETAILS: "date_invalid",
     Screen.EMAIL: "email_invalid", Screen.MOBILE_CODE: "code_wrong", Screen.CONSENTS: "terms_required",
     Screen.PIN: "pin_wrong", Screen.DOCUMENT_BACK: "photo_missing", Screen.OPERATOR: "operator_unknown",
+    Screen.CIE_CAN: "wrong_can",
 }
 
 
