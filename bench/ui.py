@@ -1,9 +1,10 @@
 """Benchmark: the touchscreen UI. Start to an interactive welcome screen, frame time on the busiest screen,
-CPU while idle, and input-to-updated-frame latency.
+CPU while idle, input-to-updated-frame latency, and screen changes (every citizen screen built and drawn).
 
 Not a test: it prints figures and ends with one JSON line. Baselines measured in the same run: a bare
 pygame-ce program opening the same window (start-up), and a bare fill-and-flip of a 1280x800 frame
-(frame time, the floor any drawing pays).
+(frame time, the floor any drawing pays), and the same screen changes with pygame-gui drawing its rounded
+shapes itself (its own shape cache instead of ``kiosk.ui.shapes``).
 Run: .venv/bin/python bench/ui.py [--runs N] [--frames N] [--idle-s S]
 """
 
@@ -150,11 +151,76 @@ def frame_and_latency(frames: int) -> dict:
     return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses}
 
 
+def sample_session(screen):
+    """A session on ``screen`` with what its widgets show (a card-read citizen, a document, contacts)."""
+    from datetime import date, datetime
+
+    from kiosk.domain.citizen import Citizen, DocumentType, IdentityDocument, Sex
+    from kiosk.journey.screens import Screen, can_go_back
+    from kiosk.journey.session import Session
+
+    now = datetime.now()
+    s = Session(screen=screen, history=[Screen.CHECKLIST] if can_go_back(screen) else [],
+                citizen=Citizen(codice_fiscale="BNCGLI85C52H501R", surname="BIANCHI", given_name="GIULIA",
+                                birth_date=date(1985, 3, 12), sex=Sex.FEMALE, birth_place_code="H501",
+                                source="card", card_type="TS-CNS", card_expiry=date(2029, 3, 12)),
+                has_card_certificate=True, is_card_present=True, doc_type=DocumentType.IDCARD,
+                document=IdentityDocument(DocumentType.IDCARD, "CA12345AB", "Comune di Roma", date(2021, 5, 4),
+                                          date(2031, 5, 4)),
+                email="giulia.bianchi@esempio.it", mobile="+393331234567", has_accepted_terms=True,
+                pin_tries_left=3, last_input_at=now, entered_at=now)
+    if screen is Screen.INSERT_CARD:
+        s.error = "card_unreadable"  # an error box too
+    if screen is Screen.NOT_ELIGIBLE:
+        s.ineligible_reason = "document_expired"
+    if screen is Screen.OUT_OF_SERVICE:
+        s.frozen_reason = "frozen_backlog"
+    if screen is Screen.RECEIPT:
+        s.reference, s.activation_first_half = "SP-2025-7K3Q9", "aB3$k9"
+        s.print_status, s.print_error = "failed", "paper_out"
+    if screen is Screen.DOCUMENT_MISMATCH:
+        s.mismatches = ("given_name", "birth_date")
+    return s
+
+
+def screen_changes(rounds: int, *, is_pygame_gui_shapes: bool = False) -> list[float]:
+    """Seconds to build and draw each citizen screen, coming from the one before, ``rounds`` times over
+    (after one round to warm up). ``is_pygame_gui_shapes``: the baseline, rounded shapes drawn by pygame-gui."""
+    os.environ.update({"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"})
+    sys.path.insert(0, str(ROOT))
+    from datetime import datetime
+
+    from pygame_gui.core.surface_cache import SurfaceCache
+
+    from kiosk.journey.screens import CAPTURE_SCREENS, Screen
+    from kiosk.ui.app import KioskUI
+    from kiosk.ui.view import View
+
+    ui = KioskUI(size=SIZE)
+    if is_pygame_gui_shapes:
+        ui._shapes = SurfaceCache()
+    ui.start()
+    screens = [screen for screen in Screen if screen not in CAPTURE_SCREENS]  # no camera here
+    sessions = [sample_session(screen) for screen in screens]
+    times = []
+    for round_ in range(rounds + 1):
+        for session in sessions:
+            session.language = "it"
+            t0 = time.perf_counter()
+            ui.render(View(session=session, now=datetime.now(), kiosk_name="Comune di Roccasecca"))
+            ui.draw()
+            if round_:
+                times.append(time.perf_counter() - t0)
+    ui.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="start-up runs (default 5)")
     parser.add_argument("--frames", type=int, default=600, help="frames to time (default 600)")
     parser.add_argument("--idle-s", type=float, default=10.0, help="idle window in seconds (default 10)")
+    parser.add_argument("--change-rounds", type=int, default=3, help="rounds of every screen change (default 3)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -164,6 +230,8 @@ def main() -> None:
         idle_sdl_wait = idle_cpu_percent(work, args.idle_s, code=BARE_WAIT)
         idle_floor = idle_cpu_percent(work, args.idle_s, code=BARE_SLEEP)
     drawn = frame_and_latency(args.frames)
+    changes = screen_changes(args.change_rounds)
+    changes_baseline = screen_changes(args.change_rounds, is_pygame_gui_shapes=True)
     ms = 1000
     frame_median, frame_p99 = statistics.median(drawn["frame"]) * ms, percentile(drawn["frame"], 0.99) * ms
     floor_median = statistics.median(drawn["floor"]) * ms
@@ -190,6 +258,11 @@ def main() -> None:
         "input_to_frame_ms_median": round(lat_median, 2),
         "input_to_frame_ms_p99": round(lat_p99, 2),
         "input_to_frame_target_ms": round(1000 / 60, 1),
+        "screen_change_ms_median": round(statistics.median(changes) * ms, 2),
+        "screen_change_ms_max": round(max(changes) * ms, 2),
+        "screen_change_baseline_pygame_gui_shapes_ms_median": round(statistics.median(changes_baseline) * ms, 2),
+        "screen_change_baseline_pygame_gui_shapes_ms_max": round(max(changes_baseline) * ms, 2),
+        "screen_change_ratio_to_baseline": round(statistics.median(changes) / statistics.median(changes_baseline), 3),
         "gc_pauses": len(drawn["gc"]),
         "gc_pause_ms_max": round(max(drawn["gc"], default=0.0) * ms, 2),
     }
@@ -201,6 +274,10 @@ def main() -> None:
     print(f"idle CPU over {args.idle_s:g} s: {idle:.2f} % (target <= 1 %); a bare pygame window in SDL's event "
           f"wait: {idle_sdl_wait:.2f} % (SDL {ENV['SDL_VIDEODRIVER']} driver); a bare window sleeping: {idle_floor:.2f} %")
     print(f"tap to updated frame: median {lat_median:.2f} ms, p99 {lat_p99:.2f} ms (target <= 16.7 ms)")
+    print(f"screen change (built and drawn, every citizen screen but the camera's): median "
+          f"{figures['screen_change_ms_median']} ms, max {figures['screen_change_ms_max']} ms; with pygame-gui drawing "
+          f"its rounded shapes: median {figures['screen_change_baseline_pygame_gui_shapes_ms_median']} ms, max "
+          f"{figures['screen_change_baseline_pygame_gui_shapes_ms_max']} ms")
     print(f"garbage collections while drawing and tapping: {len(drawn['gc'])}, longest "
           f"{figures['gc_pause_ms_max']} ms (start-up objects frozen out of the collector)")
     print(json.dumps(figures))
