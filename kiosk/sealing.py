@@ -3,7 +3,9 @@
 The only module that sees a whole plaintext packet. ``seal`` encrypts to the receiver's X25519
 public key with HPKE (RFC 9180, base mode: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
 ChaCha20-Poly1305), with an ``info`` binding kiosk id, enrollment id and receiver key id, then
-signs the whole container (``kiosk.packet``) with the kiosk's Ed25519 key. The kiosk holds only
+signs the container (``kiosk.packet``: since version 2, the SHA-256 of everything before the
+signature; version-1 packets, signed over those bytes themselves, still verify) with the kiosk's
+Ed25519 key. The kiosk holds only
 the receiver's *public* key, so it cannot open what it sealed.
 
 Every error is a ``SealError`` with a stable ``code``; messages never carry personal data.
@@ -31,7 +33,7 @@ from kiosk.packet import (
     build,
     format_created_at,
     parse,
-    signed_part,
+    signed_message,
 )
 
 __all__ = [
@@ -154,7 +156,7 @@ def _verified(packet: bytes, trusted_kiosks: Mapping[str, Ed25519PublicKey]) -> 
     if kiosk_key is None:
         raise UnknownKiosk("packet from a kiosk that is not trusted")
     try:
-        kiosk_key.verify(parsed.signature, signed_part(packet))
+        kiosk_key.verify(parsed.signature, signed_message(packet, parsed.header.v))
     except InvalidSignature:
         raise BadSignature("packet signature is not valid") from None
     return parsed

@@ -262,3 +262,52 @@ def test_mutated_packets_fail_only_with_seal_errors(flips, cut):
     assume(packet != original)  # two flips may cancel out
     with pytest.raises(SealError):
         _open(bytes(packet), private_key, recipient, kiosk_key)
+
+
+def _seal_version_1(kiosk_key, recipient, *, plaintext=PAYLOAD) -> bytes:
+    """A packet as kiosks sealed it before version 2: the signature over the bytes themselves."""
+    from cryptography.hazmat.primitives import hpke
+
+    from kiosk.packet import PacketHeader, build
+
+    header = PacketHeader(kiosk_id=KIOSK, enrollment_id=ENROLLMENT, key_id=recipient.key_id,
+                          created_at="2025-01-31T09:15:07Z", v=1)
+    suite = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+    return build(header, suite.encrypt(plaintext, recipient.public_key, info=header.hpke_info()),
+                 sign=kiosk_key.sign)
+
+
+def test_version_2_signs_the_sha256_of_the_packet_and_version_1_still_opens(kiosk_key, receiver):
+    import hashlib
+
+    from kiosk.packet import SIGNATURE_CONTEXT_V2
+
+    private_key, recipient = receiver
+    packet = _seal(kiosk_key, recipient)
+    assert parse(packet).header.v == 2
+    body, signature = packet[:-SIGNATURE_SIZE], packet[-SIGNATURE_SIZE:]
+    kiosk_key.public_key().verify(signature, SIGNATURE_CONTEXT_V2 + hashlib.sha256(body).digest())
+    old = _seal_version_1(kiosk_key, recipient)
+    assert parse(old).header.v == 1
+    kiosk_key.public_key().verify(old[-SIGNATURE_SIZE:], old[:-SIGNATURE_SIZE])
+    assert _open(old, private_key, recipient, kiosk_key) == _open(packet, private_key, recipient, kiosk_key) == PAYLOAD
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_packet_cannot_pass_for_the_other_signature_version(kiosk_key, receiver, version):
+    """The same bytes re-labelled (``v`` swapped, or re-signed the other way by someone without the
+    kiosk's key) never verify."""
+    private_key, recipient = receiver
+    packet = bytearray(_seal_version_1(kiosk_key, recipient) if version == 1 else _seal(kiosk_key, recipient))
+    at = packet.index(b'"v":%d' % version) + 4
+    packet[at] = ord(str(3 - version))
+    with pytest.raises(BadSignature):
+        _open(bytes(packet), private_key, recipient, kiosk_key)
+
+
+def test_a_version_2_signature_over_the_raw_bytes_is_refused(kiosk_key, receiver):
+    private_key, recipient = receiver
+    packet = bytearray(_seal(kiosk_key, recipient))
+    packet[-SIGNATURE_SIZE:] = kiosk_key.sign(bytes(packet[:-SIGNATURE_SIZE]))  # the version-1 way
+    with pytest.raises(BadSignature):
+        _open(bytes(packet), private_key, recipient, kiosk_key)
