@@ -5,7 +5,9 @@ Layout::
     DATA/keys/receiver.key              X25519 private key, PEM PKCS8, mode 0600 (dir 0700)
     DATA/keys/receiver.pub              X25519 public key, PEM: give this to the kiosks
     DATA/trusted_kiosks/<kiosk_id>.pub  each trusted kiosk's Ed25519 public key, PEM
-    DATA/receiver.db                    the packet store (``kiosk.receiver.storage``)
+    DATA/receiver.db                    the packet store (``kiosk.receiver.storage``): routing rows, jobs
+    DATA/packets/<id>.<sha256>          each sealed packet as received (mode 0600, dir 0700)
+    DATA/outbox/                        the simulated email and SMS sent (``kiosk.receiver.messages``)
 """
 
 from __future__ import annotations
