@@ -146,9 +146,26 @@ def frame_and_latency(frames: int) -> dict:
         latencies.append(time.perf_counter() - t0)
         if not intents:
             raise SystemExit(f"tap on {key} typed nothing")
-    ui.close()
     gc.callbacks.remove(collector)
-    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses}
+    session.is_large_text, session.fields = True, {}  # the same screen in large-text mode (its own layout)
+    ui.render(View(session=session, now=now))
+    ui.draw(force=True)
+    large_elements = len(ui.elements())
+    large_times = timed(lambda _: ui.draw(force=True), frames)
+    large_latencies = []
+    for i in range(min(frames, 100)):
+        pos = ui.element_rect("key:clear" if i % 20 == 19 else keys[i % len(keys)]).center
+        t0 = time.perf_counter()
+        intents = ui.handle_events([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1),
+                                    pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
+        for intent in intents:
+            session.fields[intent.field] = intent.value
+        ui.render(View(session=session, now=now))
+        ui.draw()
+        large_latencies.append(time.perf_counter() - t0)
+    ui.close()
+    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses,
+            "large_elements": large_elements, "large_frame": large_times, "large_latency": large_latencies}
 
 
 def sample_session(screen):
@@ -263,6 +280,11 @@ def main() -> None:
         "screen_change_baseline_pygame_gui_shapes_ms_median": round(statistics.median(changes_baseline) * ms, 2),
         "screen_change_baseline_pygame_gui_shapes_ms_max": round(max(changes_baseline) * ms, 2),
         "screen_change_ratio_to_baseline": round(statistics.median(changes) / statistics.median(changes_baseline), 3),
+        "large_text_busiest_screen_elements": drawn["large_elements"],
+        "large_text_frame_ms_median": round(statistics.median(drawn["large_frame"]) * ms, 2),
+        "large_text_frame_ms_p99": round(percentile(drawn["large_frame"], 0.99) * ms, 2),
+        "large_text_input_to_frame_ms_median": round(statistics.median(drawn["large_latency"]) * ms, 2),
+        "large_text_input_to_frame_ms_p99": round(percentile(drawn["large_latency"], 0.99) * ms, 2),
         "gc_pauses": len(drawn["gc"]),
         "gc_pause_ms_max": round(max(drawn["gc"], default=0.0) * ms, 2),
     }
@@ -278,6 +300,9 @@ def main() -> None:
           f"{figures['screen_change_ms_median']} ms, max {figures['screen_change_ms_max']} ms; with pygame-gui drawing "
           f"its rounded shapes: median {figures['screen_change_baseline_pygame_gui_shapes_ms_median']} ms, max "
           f"{figures['screen_change_baseline_pygame_gui_shapes_ms_max']} ms")
+    print(f"the same screen in large-text mode ({drawn['large_elements']} elements): frame median "
+          f"{figures['large_text_frame_ms_median']} ms, p99 {figures['large_text_frame_ms_p99']} ms; tap to frame "
+          f"median {figures['large_text_input_to_frame_ms_median']} ms, p99 {figures['large_text_input_to_frame_ms_p99']} ms")
     print(f"garbage collections while drawing and tapping: {len(drawn['gc'])}, longest "
           f"{figures['gc_pause_ms_max']} ms (start-up objects frozen out of the collector)")
     print(json.dumps(figures))

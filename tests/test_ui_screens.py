@@ -198,6 +198,7 @@ def test_overlays(ui, overlay, lang):
 
 
 def test_large_text_and_high_contrast_fit(ui):
+    # large text alone, on every screen and page: test_ui_large_text
     for screen in (Screen.WELCOME, Screen.CARD_DATA, Screen.CONSENTS, Screen.REVIEW, Screen.DOCUMENT_DETAILS,
                    Screen.IDENTIFICATION, Screen.PIN, Screen.RECEIPT):
         for lang in COMPLETE:

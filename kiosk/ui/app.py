@@ -32,11 +32,11 @@ from pygame_gui.elements import UIButton, UILabel, UITextBox, UITextEntryLine
 from kiosk.journey.events import Intent, UserIntent
 from kiosk.journey.screens import Screen
 from kiosk.journey.session import Session
-from kiosk.ui import chrome, keyboard
+from kiosk.ui import chrome, keyboard, pager
 from kiosk.ui.builder import DEFAULT_PX_PER_MM, Builder, Built, Metrics
 from kiosk.ui.hints import hint_for
 from kiosk.ui.bidi import visual_rtl
-from kiosk.ui.fonts import FontChoice, find_font, script_of
+from kiosk.ui.fonts import LARGE_TEXT_CAP_MM, FontChoice, find_font, script_of, size_for_cap
 from kiosk.ui.i18n import Translator
 from kiosk.ui.speech import SECRET_ELEMENTS, Speech, plain
 from kiosk.ui.screens import module_for
@@ -47,8 +47,9 @@ from kiosk.ui.view import View
 HERE = Path(__file__).parent
 THEME = HERE / "theme.json"
 THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
-LARGE_TEXT_FACTOR = 1.25
-FIXED_SIZE = frozenset({"@chrome", "@chrome_on", "@step", "@step_small"})  # the top bar keeps its size
+LARGE_TEXT_FACTOR = 1.25  # large-text mode: how much wider the few width-from-words rects grow
+LARGE_LINE_SPACING = "1.1"
+LARGE_ENTRY_PADDING = (12, 8)  # large text: a text field's padding (x, y): the letters need the room  # large-text mode: wrapped lines closer together (the letters are big enough)
 DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
@@ -96,6 +97,9 @@ class KioskUI:
         self._overlay = ""
         self._last_frame: Any = None
         self._clock: pygame.time.Clock | None = None
+        self._page = 0  # large-text mode: the page of the screen's content on show
+        self._message_dismissed = ""  # large text: the typing screen's long message the citizen has read
+        self._page_anchor: tuple | None = None  # what the page belongs to (screen, information page)
         self._active_field = ""  # the field the on-screen keyboard types into
         self._is_shifted = False
         self._t = Translator("it")
@@ -157,11 +161,14 @@ class KioskUI:
             spec = block.get("font") if isinstance(block, dict) else None
             if not spec:
                 continue
-            factor = LARGE_TEXT_FACTOR if is_large and name not in FIXED_SIZE else 1
-            size = int(spec.get("size", 30)) * self.metrics.scale * factor
-            spec["size"] = str(round(size))
+            spec["size"] = str(round(int(spec.get("size", 30)) * self.metrics.scale))
             # fields are typed in Latin (email, phone, codice fiscale, names): left to right on every screen
             _set_font(spec, find_font() if name == "text_entry_line" else font)
+            if is_large:
+                self._enlarge(spec)
+                if name == "text_entry_line":
+                    block.setdefault("misc", {})["padding"] = ",".join(map(str, LARGE_ENTRY_PADDING))
+                block.setdefault("misc", {})["line_spacing"] = LARGE_LINE_SPACING
             misc = block.get("misc", {})
             if font.is_rtl and misc.get("text_horiz_alignment") == "left":
                 misc["text_horiz_alignment"] = "right"  # Arabic lines start at the right
@@ -171,10 +178,17 @@ class KioskUI:
         for lang, other in (("ar", "arabic"), ("zh", "cjk")):
             block = copy.deepcopy({k: v for k, v in theme["button"].items() if k == "font"})
             _set_font(block["font"], find_font(other))
+            if is_large:
+                self._enlarge(block["font"])
             if font.is_rtl:  # the builder handed it the bidi form of the name: drawn right to left, it reads right
                 block["font"]["direction"] = "rtl"
             theme[f"#lang_{lang}"] = block
         return theme
+
+    def _enlarge(self, spec: dict) -> None:
+        """Large-text mode: at least the size at which this font's capital H is ``LARGE_TEXT_CAP_MM`` tall."""
+        path = spec.get("bold_path" if spec.get("bold") == "1" else "regular_path", "")
+        spec["size"] = str(max(int(spec["size"]), size_for_cap(path, LARGE_TEXT_CAP_MM * self.px_per_mm)))
 
     def _manager_for(self, mode: tuple[bool, bool, str]) -> pygame_gui.UIManager:
         if mode not in self._managers:
@@ -204,11 +218,15 @@ class KioskUI:
             raise RuntimeError("KioskUI.start() first")
         s = view.session
         is_same_session = self._session_ref is not None and self._session_ref() is s
-        key = self._rebuild_key(view)
         if not is_same_session:
             self._wipe_widgets()
             self._session_ref = weakref.ref(s)
-        elif key == self._key:
+        module = module_for(s.screen)
+        anchor = (s.screen, module.page_key(view) if hasattr(module, "page_key") else None)
+        if anchor != self._page_anchor:  # another screen (or information page) starts at its first page
+            self._page_anchor, self._page = anchor, 0
+        key = self._rebuild_key(view)
+        if is_same_session and key == self._key:
             self._update_dynamic(view)
             self._say_hint_if_due()
             return
@@ -219,6 +237,7 @@ class KioskUI:
             self._saved_text = {}
             self._active_field, self._is_shifted = "", False
             self._hint_due, self._hint_said = None, {}
+            self._page, self._message_dismissed = 0, ""
         self._clear()
         self._mode = (s.is_large_text, s.is_high_contrast, script_of(s.language))
         self._screen, self._overlay, self._key = s.screen, s.overlay, key
@@ -282,7 +301,8 @@ class KioskUI:
         s = view.session
         module = module_for(s.screen)
         extra = module.state_key(view) if hasattr(module, "state_key") else ()
-        keys = (self._active_field, self._is_shifted) if s.screen is self._screen else ("", False)
+        keys = ((self._active_field, self._is_shifted, self._page, self._message_dismissed) if s.screen is self._screen
+                else ("", False, 0, ""))
         return (s.screen, s.language, s.overlay, s.is_large_text, s.is_high_contrast, s.error, s.notice,
                 s.otp_wait_s, s.is_busy, view.is_pin_route_offered, view.kiosk_name, extra, keys)
 
@@ -291,9 +311,10 @@ class KioskUI:
         t = Translator(s.language)
         fields = {k: v for k, v in s.fields.items()}
         saved = {**{k: v for k, v in self._saved_text.items() if k not in fields}, **fields}
-        self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
-                                        px_per_mm=self.px_per_mm)
         self.font = find_font(self._mode[2])
+        self.metrics = Metrics.for_size(self.size, text_factor=LARGE_TEXT_FACTOR if s.is_large_text else 1.0,
+                                        px_per_mm=self.px_per_mm,
+                                        line_h=self._large_line_h() if s.is_large_text else 0)
         b = Builder(self.manager, t, self.metrics, saved_text=saved,
                     has_check_mark=bool(self.font and self.font.has_check_mark), is_rtl=self.font.is_rtl,
                     is_cjk=self._mode[2] == "cjk",
@@ -305,13 +326,29 @@ class KioskUI:
             module = module_for(s.screen)
             title = module.title(view) if hasattr(module, "title") else module.TITLE
             chrome.top_bar(b, view)
-            chrome.title(b, t(title))
-            if getattr(module, "HAS_KEYBOARD", False):  # messages go to the line under the fields
-                b.message = chrome.message_words(b, view)
-                area = self.metrics.content()
+            has_keyboard = getattr(module, "HAS_KEYBOARD", False)
+            if self.metrics.is_large and hasattr(module, "has_keyboard"):
+                has_keyboard = module.has_keyboard(view)  # large text pages the screen when it shows no keyboard
+            if self.metrics.is_large and has_keyboard:  # the field's name heads the screen: its room goes to keys
+                b.content_top = self.metrics.bar_h + round(6 * self.metrics.scale)
+                area = chrome.title_area(b)
             else:
-                area = chrome.messages(b, view, self.metrics.content())
+                area = chrome.title(b, t(title))
+            if self.metrics.is_large:
+                b.bar_left = chrome.bar_left(b, view)
+                b.entry_h = self._entry_h()
+                b.message_dismissed = self._message_dismissed
+            is_paged = self.metrics.is_large and not has_keyboard
+            start = len(b.out.elements)
+            if has_keyboard:  # messages go to the line under the fields
+                b.message = chrome.message_words(b, view)
+            else:
+                area = chrome.messages(b, view, pager.tall(area) if is_paged else area)
             module.build(b, view, area)
+            if is_paged:  # large text: one tall column, cut into pages that fit
+                self._page = pager.paginate(b, b.out.elements[start:], chrome.title_area(b), self._page)
+            elif b.paged_area is not None and b.paged_area.h > 0:  # beside a numeric pad
+                self._page = pager.paginate(b, b.out.elements[start:], b.paged_area, self._page)
             chrome.bottom_bar(b, view)
         self._built = b.out
         self._t = t
@@ -320,6 +357,23 @@ class KioskUI:
         if not b.out.hint_message:
             for name in b.out.hints:
                 self._update_hint(name, is_typed=False)
+
+    def _entry_h(self) -> int:
+        """Large text: a text field's height: a line of its font (Latin in every language) and its padding."""
+        theme = self.manager.get_theme()
+        font = theme.get_font(["text_entry_line"])
+        return font.size("Hg")[1] + 2 * (LARGE_ENTRY_PADDING[1] + 3) + 4
+
+    def _large_line_h(self) -> int:
+        """The height of a line of large text in the screen's font (its capital H 7.3 mm tall)."""
+        path = self.font.regular_path if self.font else ""
+        size = size_for_cap(path, LARGE_TEXT_CAP_MM * self.px_per_mm)
+        font = pygame.font.Font(path or None, size)
+        if not (self.font and self.font.is_rtl):
+            return font.get_linesize()
+        font.set_script("Arab")  # shaped Arabic reaches higher and lower than Latin
+        font.set_direction(pygame.DIRECTION_RTL)
+        return max(font.get_linesize(), font.size("نعم، ألغِ كل شيء")[1])
 
     def _update_hint(self, field_name: str, *, is_typed: bool = True) -> None:
         label, entry = self._built.hints.get(field_name), self._built.entries.get(field_name)
@@ -360,6 +414,7 @@ class KioskUI:
         self._key = None
         self._screen = None
         self._active_field, self._is_shifted = "", False
+        self._page, self._message_dismissed = 0, ""
 
     def _update_dynamic(self, view: View) -> None:
         dyn = self._built.dynamic
@@ -490,6 +545,15 @@ class KioskUI:
             key = self._built.keys.get(element)
             if key is not None:
                 return self._key_pressed(key)
+            if element in self._built.pager:  # a page turn: the next render shows the other page
+                self._page = max(0, min(self._built.pages - 1, self._page + self._built.pager[element]))
+                return []
+            if element in self._built.field_switch:  # large text: another field (and its keyboard)
+                self._active_field, self._is_shifted = self._built.field_switch[element], False
+                return []
+            if element is self._built.message_ok and element is not None:  # read: now the keyboard
+                self._message_dismissed = self._built.hint_message
+                return []
             action = self._built.actions.get(element)
             return [action] if action is not None else []
         names = {entry: name for name, entry in self._built.entries.items()}

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,3 +60,28 @@ def find_font(script: str = "latin") -> FontChoice:
 
 def font_for(language: str) -> FontChoice:
     return find_font(script_of(language))
+
+
+LARGE_TEXT_CAP_MM = 7.3  # large-text mode: a capital H at least this tall (EN 301 549 / the issue)
+_GENERIC_CAP_RATIO = 0.73  # a sans-serif's cap height per point, for a font file we cannot measure
+
+
+@functools.cache
+def cap_height(path: str, size: int) -> int:
+    """The ink height in pixels of a capital H in the font file ``path`` at ``size`` points."""
+    import pygame
+
+    if not pygame.font.get_init():
+        pygame.font.init()
+    _, _, miny, maxy, _ = pygame.font.Font(path, size).metrics("H")[0]
+    return maxy - miny
+
+
+def size_for_cap(path: str, cap_px: float) -> int:
+    """The smallest point size at which a capital H of ``path`` is at least ``cap_px`` pixels tall."""
+    if not path:
+        return math.ceil(cap_px / _GENERIC_CAP_RATIO)
+    size = max(4, math.floor(cap_px / 0.8))
+    while cap_height(path, size) < cap_px:
+        size += 1
+    return size

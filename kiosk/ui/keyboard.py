@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from kiosk.ui.builder import Builder
+from kiosk.ui.builder import LARGE_BUTTON_PADDING, Builder
 
 ITALIAN_PREFIX = "+39"
 EMAIL_DOMAINS = ("gmail.com", "libero.it", "virgilio.it", "outlook.it")
@@ -90,6 +90,32 @@ LAYOUTS: dict[str, list[list[Key]]] = {
         [SHIFT, SPACE, CLEAR, BACKSPACE],
     ],
 }
+# Large text: at most four rows (a key as tall as a line of large text); email's letters and its digits
+# and domains are two pages, switched with the 123/abc key (the shift key of this layout).
+LARGE_LAYOUTS: dict[str, tuple[list[list[Key]], list[list[Key]]]] = {
+    "email": (
+        [_chars("qwertyuiop"), _chars("asdfghjkl") + [Key("@", "@")],
+         _chars("zxcvbnm") + [Key(".", "."), Key("-", "-"), BACKSPACE],
+         [Key("123", action="shift", width=2.0), Key("_", "_"), CLEAR]],
+        [_chars("1234567890"), [Key(d, d, width=5.0) for d in EMAIL_DOMAINS[:2]],
+         [Key(d, d, width=5.0) for d in EMAIL_DOMAINS[2:]],
+         [Key("123", action="shift", width=2.0), Key(".", "."), Key("@", "@"), BACKSPACE]],
+    ),
+    "text": (
+        [_chars("QWERTYUIOP") + _chars("ÈÉ"), _chars("ASDFGHJKL") + _chars("ÀÌ"),
+         _chars("ZXCVBNM") + [Key("'", "'"), Key("-", "-"), Key(".", ".")] + _chars("ÒÙ"),
+         [SHIFT, SPACE, CLEAR, BACKSPACE]],
+    ) * 2,
+}
+
+
+def large_rows(layout: str, *, is_shifted: bool = False) -> list[list[Key]]:
+    """The rows of ``layout`` in large-text mode."""
+    if layout in LARGE_LAYOUTS:
+        return LARGE_LAYOUTS[layout][1 if is_shifted else 0]
+    return rows_for(layout)
+
+
 PLAIN_LABELS = {"⌫": "<-", "⇧": "Aa", "␣": "___"}  # when the font has no such symbols
 NUMERIC_UNIT = 140  # px at scale 1: a numeric key is never wider
 NUMERIC = frozenset({"phone", "digits", "date"})
@@ -133,7 +159,7 @@ def rows_for(layout: str) -> list[list[Key]]:
 
 
 def key_gap(m) -> int:
-    return max(6, round(8 * m.scale))
+    return max(6, round((6 if m.is_large else 8) * m.scale))
 
 
 def numeric_width(m, layout: str) -> int:
@@ -144,9 +170,71 @@ def numeric_width(m, layout: str) -> int:
     return round(units * NUMERIC_UNIT * m.scale + (n - 1) * key_gap(m))
 
 
+def _label(b: Builder, key: Key, layout: str, is_shifted: bool) -> str:
+    label = key.label if b.has_check_mark else PLAIN_LABELS.get(key.label, key.label)
+    if key.action == "clear":
+        return b.t(key.label)
+    if key.action == "shift":
+        return "abc" if is_shifted else label
+    if layout == "name" and key.text.isalpha() and is_shifted:
+        return key.label.lower()
+    return label
+
+
+def large_pad_width(b: Builder, layout: str) -> int:
+    """Large text: how wide a numeric pad is: its keys at full size, or its widest key's words."""
+    m, gap = b.m, key_gap(b.m)
+    font = b.manager.get_theme().get_font(["@key"])
+    width = 0
+    for row in large_rows(layout):
+        unit = round(NUMERIC_UNIT * m.scale)
+        need = sum(max(k.width * unit, font.size(_label(b, k, layout, False))[0] + LARGE_BUTTON_PADDING) for k in row)
+        width = max(width, round(need) + (len(row) - 1) * gap)
+    return width
+
+
+def _place_large(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shifted: bool) -> pygame.Rect:
+    """Large text: rows of keys as tall as a line of text; a key is at least as wide as its words."""
+    m = b.m
+    rows = large_rows(layout, is_shifted=is_shifted)
+    gap = key_gap(m)
+    font = b.manager.get_theme().get_font(["@key"])
+    h = max(m.min_touch, min(m.line_h + round(6 * m.scale), (rect.h - (len(rows) - 1) * gap) // len(rows)))
+    labels = [[_label(b, k, layout, is_shifted) for k in row] for row in rows]
+    needs = [[font.size(b.words(w))[0] + LARGE_BUTTON_PADDING for w in row] for row in labels]
+    unit = float(NUMERIC_UNIT * m.scale) if layout in NUMERIC else rect.w
+    for row, need in zip(rows, needs):  # the largest unit at which every row fits, words included
+        room = rect.w - (len(row) - 1) * gap
+        for _ in range(3):
+            fixed = sum(n for k, n in zip(row, need) if n > k.width * unit)
+            units = sum(k.width for k, n in zip(row, need) if n <= k.width * unit)
+            if units:
+                unit = min(unit, (room - fixed) / units)
+    used = b.place(pygame.Rect(rect.left, rect.top, 0, 0))
+    for r, (row, row_labels, need) in enumerate(zip(rows, labels, needs)):
+        widths = [max(k.width * unit, n) for k, n in zip(row, need)]
+        x = rect.left + (rect.w - sum(widths) - (len(row) - 1) * gap) / 2
+        y = rect.top + r * (h + gap)
+        for key, label, w in zip(row, row_labels, widths):
+            kx = round(x)
+            if b.is_mirroring:
+                kx = rect.left + rect.right - kx - round(w)
+            button = b.button(key.key_id, label, pygame.Rect(kx, y, round(w), h), None,
+                              kind="@key_on" if key.action == "shift" and is_shifted else "@key")
+            b.out.keys[button] = key
+            used.union_ip(button.rect)
+            x += w + gap
+    b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
+    if b.is_mirroring:
+        used.x = b.m.width - used.right
+    return used
+
+
 def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shifted: bool = False) -> pygame.Rect:
     """The keys of ``layout`` centred in ``rect`` from its top; returns the rect they take."""
     m = b.m
+    if m.is_large:
+        return _place_large(b, rect, field_name=field_name, layout=layout, is_shifted=is_shifted)
     rows = rows_for(layout)
     gap = key_gap(m)
     tallest = round((96 if layout in NUMERIC else 72) * m.scale)

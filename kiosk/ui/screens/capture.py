@@ -46,6 +46,9 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     kind = CAPTURE_SCREENS[s.screen]
     is_taken = kind in s.captures
     preview = preview_rect(area, m.scale)
+    if m.is_large:  # a smaller preview: the words beside it need the room
+        w = min(round(440 * m.scale), b.page_room * 4 // 3)
+        preview = pygame.Rect(area.left, area.top, w, w * 3 // 4)
     placeholder = pygame.Surface(preview.size)
     placeholder.fill((40, 40, 40))
     b.dynamic("camera", b.image(placeholder, preview, element_id="camera"))

@@ -20,9 +20,11 @@ def rows_html(b: Builder, rows: list[tuple[str, str]]) -> str:
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     t, c, m = b.t, view.session.citizen, b.m
-    card_w = round(area.w * 0.62)
+    card_w = area.w if m.is_large else round(area.w * 0.62)  # large text: one column
     col = Column(pygame.Rect(area.left, area.top, card_w, area.h), m.gap)
     side = Column(pygame.Rect(area.left + card_w + m.gap * 2, area.top, area.w - card_w - m.gap * 2, area.h), m.gap)
+    if m.is_large:
+        side = col
     if c is not None:
         rows = [("Cognome", c.surname), ("Nome", c.given_name), ("Codice fiscale", c.codice_fiscale),
                 ("Data di nascita", format_date(c.birth_date, b.t.language))]

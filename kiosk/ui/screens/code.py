@@ -20,6 +20,14 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     name = "email_code" if is_email else "mobile_code"
     where = s.email if is_email else s.mobile
     sent = t("Ti abbiamo mandato un codice via email a:") if is_email else t("Ti abbiamo mandato un codice via SMS al:")
+    if m.is_large:  # the field and its pad first; where the code went beside them
+        rest = typing_area(b, area, [FieldSpec(name, "Codice", "", s.fields.get(name, ""), max_length=8,
+                                               keyboard="digits")])
+        col = Column(rest, m.gap)
+        col.add(lambda r: b.text(f"{sent}  {where}", r))
+        b.choice("choose:later", t("Non mi arriva: lo verifico dopo"), col, intent(Intent.CHOOSE, "later"))
+        primary(b, "next", t("Avanti") + "  ›", intent(Intent.NEXT))
+        return
     col = Column(area, m.gap)
     col.add(lambda r: b.text(f"{sent}  {where}", r))
     rest = typing_area(b, col.rest(), [FieldSpec(name, "Codice", "", s.fields.get(name, ""), max_length=8,

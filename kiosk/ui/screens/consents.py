@@ -22,6 +22,10 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         ("terms", "Accetto le condizioni del servizio (obbligatorio)", s.has_accepted_terms),
         ("marketing", "Voglio notizie sui servizi del Comune (facoltativo)", s.has_accepted_marketing),
     ):
+        if m.is_large:  # the check box as a big button, its words wrapped beside it
+            b.choice(f"toggle:{name}", t(words), col, intent(Intent.TOGGLE, field_name=name), mark=b.check(is_on),
+                     is_selected=is_on)
+            continue
         rect = col.take(m.button_h)
         b.button(f"toggle:{name}", f"{b.check(is_on)}  {t(words)}", rect, intent(Intent.TOGGLE, field_name=name),
                  kind="@selected" if is_on else "@choice")

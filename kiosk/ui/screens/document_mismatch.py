@@ -35,6 +35,10 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         choices.append(("correct", t("Correggi i dati")))
     if view.is_operator_route_offered:
         choices.append(("operator", t("Chiedi all'operatore")))
+    if m.is_large:  # one choice a row
+        for value, label in choices:
+            b.choice(f"choose:{value}", label, col, intent(Intent.CHOOSE, value))
+        return
     row = col.take(round(110 * m.scale))
     w = (row.w - m.gap * 2 * (len(choices) - 1)) // len(choices)
     for i, (value, label) in enumerate(choices):

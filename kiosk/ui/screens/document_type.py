@@ -17,6 +17,11 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     m = b.m
     col = Column(area, m.gap)
     col.add(lambda r: b.text(b.t("Tocca il documento che vuoi usare. Deve essere valido, non scaduto."), r))
+    if m.is_large:  # one column of big choices
+        for value, words in CHOICES:
+            selected = view.session.doc_type is not None and view.session.doc_type.value == value
+            b.choice(f"choose:{value}", b.t(words), col, intent(Intent.CHOOSE, value), is_selected=selected)
+        return
     rest = col.rest()
     h = min(round(130 * m.scale), (rest.h - m.gap) // 2)
     w = (rest.w - m.gap * 2) // 2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from kiosk.ui.builder import Builder
+from kiosk.ui.builder import Builder, Column
 from kiosk.ui.hints import has_live_hint
 
 
@@ -100,6 +100,8 @@ def typing_area(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame
     from kiosk.ui import keyboard
 
     m = b.m
+    if m.is_large:
+        return _large_typing(b, area, specs)
     active = active_spec(b, specs)
     hint_h = round(40 * m.scale)
     if active.keyboard in keyboard.NUMERIC:
@@ -138,6 +140,85 @@ def typing_area(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame
     board = pygame.Rect(area.left, area.bottom - board_h, area.w, board_h)
     keyboard.place(b, board, field_name=active.name, layout=active.keyboard, is_shifted=b.is_shifted)
     return pygame.Rect(area.left, area.bottom, area.w, 0)
+
+
+def _large_typing(b: Builder, area: pygame.Rect, specs: list[FieldSpec]) -> pygame.Rect:
+    """Large text: one field at a time (‹ › beside it switch to the others), its hint, and the keyboard: a
+    numeric pad on the right, a full keyboard under the field. A message longer than a line is shown
+    first, in place of the keyboard, until the citizen taps "I understand". Returns the room left for
+    other words (``pager`` pages what goes there)."""
+    from kiosk.ui import keyboard
+
+    m = b.m
+    start = len(b.out.elements)
+    active = active_spec(b, specs)
+    gap = keyboard.key_gap(m)
+    words, kind = b.message
+    font = b.manager.get_theme().get_font([kind or "@hint"])
+    is_long = bool(words) and font.size(b.words(words))[0] > area.w // 2
+    is_reading = is_long and words != b.message_dismissed  # the message first, the keyboard after
+    left, pad = area, None
+    if active.keyboard in keyboard.NUMERIC and not is_reading:
+        pad_w = keyboard.large_pad_width(b, active.keyboard)
+        left = pygame.Rect(area.left, area.top, area.w - pad_w - m.gap * 2, area.h)
+        pad = pygame.Rect(left.right + m.gap * 2, area.top, pad_w, area.h)
+    col = Column(left, gap)
+    label_spec = active
+    if len(specs) > 1:
+        i = specs.index(active)
+        label_spec = FieldSpec(active.name, b.t(active.label) + (f"  ({b.t(active.hint)})" if active.hint else "")
+                               + f"  ·  {i + 1}/{len(specs)}", is_marked=active.is_marked)
+    label = _large_label(b, label_spec, col.take(m.line_h))
+    col.y = label.rect.bottom + gap
+    row = col.take(b.entry_h)
+    if len(specs) > 1:  # the other fields, one tap away, beside this one
+        side = max(m.min_touch, row.h)
+        for element_id, mark, j, x in (("field_switch:prev", "‹", i - 1, row.left),
+                                       ("field_switch:next", "›", i + 1, row.right - side)):
+            button = b.button(element_id, mark, pygame.Rect(x, row.top, side, row.h), None,
+                              is_enabled=0 <= j < len(specs))
+            if 0 <= j < len(specs):
+                b.out.field_switch[button] = specs[j].name
+        row = pygame.Rect(row.left + side + m.gap, row.top, row.w - 2 * (side + m.gap), row.h)
+    b.entry(active.name, row, initial=active.initial, is_masked=active.is_masked, max_length=active.max_length,
+            layout=active.keyboard)
+    if is_reading:  # read first (paged with the screen's other words), then "I understand" brings the keys
+        for element in b.out.elements[start:]:
+            b.fixed(element)
+        b.paged_area = pygame.Rect(left.left, col.y, left.w, max(0, left.bottom - col.y))
+        box = b.text(words, pygame.Rect(left.left, col.y, left.w, -1), kind=kind or "@hint", element_id="hint")
+        b.out.hints[active.name], b.out.hint_message = box, words
+        col.y = box.rect.bottom + gap
+        b.out.message_ok = b.button("message:ok", b.t("Ho capito"), col.take(m.button_h), None, kind="@primary")
+        b.out.keyboard_field, b.out.keyboard_layout = active.name, active.keyboard
+        return pygame.Rect(left.left, col.y, left.w, left.h * 12)
+    if is_long:  # read and understood: the live hint takes the line
+        b.message = ("", "")
+    # beside a pad only the phone number's hint (two lines): a code's rule would leave no room for the words
+    # under it (where the code went, "it does not arrive")
+    is_hinted = has_live_hint(active.name) and (pad is None or active.keyboard == "phone")
+    if is_hinted or b.message[0]:
+        lines = 3 if pad is not None and is_hinted else 1
+        if lines == 1:
+            _hint(b, active.name, col.take(m.line_h))
+        else:
+            _hint(b, active.name, col.take(round(lines * m.line_h * 1.1) + round(16 * m.scale)), is_wrapped=True)
+    if pad is not None:
+        keyboard.place(b, pad, field_name=active.name, layout=active.keyboard, is_shifted=b.is_shifted)
+    else:
+        keyboard.place(b, pygame.Rect(left.left, col.y, left.w, left.bottom - col.y), field_name=active.name,
+                       layout=active.keyboard, is_shifted=b.is_shifted)
+        col.y = left.bottom
+    for element in b.out.elements[start:]:  # the field and its keyboard stay; words under them are paged
+        b.fixed(element)
+    b.paged_area = pygame.Rect(left.left, col.y, left.w, max(0, left.bottom - col.y))
+    return pygame.Rect(left.left, col.y, left.w, left.h * 12 if pad is not None else 0)
+
+
+def _large_label(b: Builder, spec: FieldSpec, rect: pygame.Rect):
+    words = b.t(spec.label) + (f"  ({b.t(spec.hint)})" if spec.hint else "")
+    kind = "@hint_error" if spec.is_marked else "@field_label"
+    return b.label(("» " if spec.is_marked else "") + words, rect, kind=kind, element_id=f"label:{spec.name}")
 
 
 def _hint(b: Builder, field_name: str, rect: pygame.Rect, *, is_wrapped: bool = False) -> int:

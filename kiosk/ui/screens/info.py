@@ -38,9 +38,25 @@ def state_key(view: View) -> tuple:
     return (view.session.info_page,)
 
 
+def page_key(view: View) -> str:
+    """Another information page starts at its own first large-text page."""
+    return view.session.info_page
+
+
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     t, m = b.t, b.m
     page = view.session.info_page if view.session.info_page in PAGES else INFO_PAGES[0]
+    if m.is_large:  # the page first, then the others to choose from, one a row
+        heading, body = PAGES[page]
+        col = Column(area, m.gap)
+        b.line(t(heading), col, kind="@value", element_id="heading")
+        col.add(lambda r: b.text(t(body), r, kind="@card", element_id="page"))
+        col.y += m.gap
+        for name in INFO_PAGES:
+            if name != page:
+                b.button(f"page:{name}", t(PAGES[name][0]), col.take(m.button_h), intent(Intent.CHOOSE, name),
+                         kind="@choice")
+        return
     menu_w = round(area.w * 0.34)
     menu = Column(pygame.Rect(area.left, area.top, menu_w, area.h), max(6, m.gap // 2))
     h = max(m.min_touch, min(m.button_h, (area.h - 4 * menu.gap) // len(INFO_PAGES)))

@@ -20,6 +20,13 @@ def state_key(view: View) -> tuple:
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     s, t, m = view.session, b.t, b.m
     col = Column(area, m.gap)
+    if not s.operator_id and m.is_large:  # the PIN and its pad first; the words beside them
+        rest = typing_area(b, area, [FieldSpec("operator_pin", "Solo per l'operatore: PIN operatore",
+                                               is_masked=True, max_length=8, keyboard="digits")])
+        Column(rest, m.gap).add(lambda r: b.text(t("Abbiamo chiamato un operatore: arriva tra poco. Tieni pronto il "
+                                                   "documento."), r, kind="@card"))
+        primary(b, "next", t("Accedi") + "  ›", intent(Intent.NEXT))
+        return
     if not s.operator_id:
         col.add(lambda r: b.text(t("Abbiamo chiamato un operatore: arriva tra poco. Tieni pronto il documento."),
                                  r, kind="@card"))
@@ -38,6 +45,10 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         col.add(lambda r: b.text(t("Operatore: confronta la persona con il documento e con la foto. "
                                    "Confermi che è la persona del documento?"), r, kind="@card"))
         refuse, confirm = t("No, non confermo"), t("Sì, confermo l'identità")
+    if m.is_large:  # one answer a row
+        b.button("choose:confirm", confirm, col.take(m.button_h), intent(Intent.CHOOSE, "confirm"), kind="@primary")
+        b.button("choose:refuse", refuse, col.take(m.button_h), intent(Intent.CHOOSE, "refuse"), kind="@danger")
+        return
     row = col.take(round(110 * m.scale))
     w = (row.w - m.gap * 2) // 2
     b.button("choose:refuse", refuse, pygame.Rect(row.left, row.top, w, row.h),

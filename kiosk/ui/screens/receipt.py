@@ -43,6 +43,17 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         col.add(lambda r: b.text(t("La stampante non funziona. Fotografa questa schermata o scrivi su un foglio:"),
                                  r, element_id="status"))
         rest = col.rest()
+        if m.is_large:  # the QR on its own, the reference and the code under it
+            qr_size = min(b.page_room, round(420 * m.scale))
+            qr = qr_surface(view.receipt_qr or s.reference, size=qr_size)
+            r = col.take(qr.get_height())
+            b.image(qr, pygame.Rect(r.left, r.top, qr.get_width(), r.h), element_id="qr")
+            for key, value, element_id in (("Numero della pratica", s.reference, "reference"),
+                                           ("Prima metà del codice", s.activation_first_half, "activation")):
+                b.line(t(key), col, kind="@key_label")
+                b.line(value, col, kind="@code", element_id=element_id)
+            primary(b, "finish", t("Ho finito") + "  ›", intent(Intent.FINISH))
+            return
         qr_size = min(rest.h, round(420 * m.scale))
         qr = qr_surface(view.receipt_qr or s.reference, size=qr_size)
         b.image(qr, pygame.Rect(rest.left, rest.top, qr.get_width(), qr.get_height()), element_id="qr")

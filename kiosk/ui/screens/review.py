@@ -6,7 +6,7 @@ import pygame
 
 from kiosk.journey.events import Intent
 from kiosk.journey.screens import CAPTURE_SCREENS
-from kiosk.ui.builder import Builder, intent, primary
+from kiosk.ui.builder import Builder, Column, intent, primary
 from kiosk.ui.i18n import format_date, format_number
 from kiosk.ui.screens.document_type import CHOICES
 from kiosk.ui.view import View
@@ -39,6 +39,23 @@ def rows_of(b: Builder, view: View) -> list[tuple[str, str]]:
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     m, t = b.m, b.t
     rows = rows_of(b, view)
+    if m.is_large:  # one column, each value under its name; the pager cuts it into pages
+        col = Column(area, round(4 * m.scale))
+        key_font, value_font = (b.manager.get_theme().get_font([kind]) for kind in ("@key_label", "@value"))
+        key_w = max(key_font.size(b.words(t(key)))[0] for key, _ in rows) + m.gap * 2
+        for i, (key, value) in enumerate(rows):
+            if key_w + value_font.size(b.words(value))[0] + 8 <= area.w:  # name and value side by side
+                h = m.line_h + round(8 * m.scale)
+                b.label(t(key), pygame.Rect(area.left, col.y, key_w, h), kind="@key_label")
+                b.label(value, pygame.Rect(area.left + key_w, col.y, area.w - key_w, h), kind="@value",
+                        element_id=f"review:{i}")
+                col.y += h + m.gap
+                continue
+            b.line(t(key), col, kind="@key_label")
+            b.line(value, col, kind="@value", element_id=f"review:{i}")
+            col.y += m.gap
+        primary(b, "next", t("È tutto giusto") + "  ›", intent(Intent.NEXT))
+        return
     half = (len(rows) + 1) // 2
     col_w = (area.w - m.gap * 2) // 2
     key_h = min(round(36 * m.scale * b.text_factor), area.h // (2 * half))

@@ -7,7 +7,7 @@ import html
 import pygame
 
 from kiosk.journey.events import Intent
-from kiosk.ui.builder import Builder, Column, intent, primary
+from kiosk.ui.builder import LARGE_BUTTON_PADDING, Builder, Column, intent, primary
 from kiosk.ui.screens.fields import FieldSpec, typing_area
 from kiosk.ui.view import View
 
@@ -37,6 +37,10 @@ STAGES = (("received", "Iscrizione arrivata"), ("accepted", "Iscrizione approvat
           ("provisioned", "Identità creata dal gestore"), ("email_sent", "Email di attivazione inviata"),
           ("activated", "SPID attivo"))
 UNKNOWN_REASON = "Il motivo te lo spiega il personale del Comune."
+
+
+def has_keyboard(view: View) -> bool:
+    return not view.session.status  # the answer has no fields
 
 
 def state_key(view: View) -> tuple:
@@ -88,8 +92,21 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         return
     typing_area(b, area, [FieldSpec("status_reference", "Numero della pratica", "",
                                     s.fields.get("status_reference", ""), max_length=14, keyboard="code")])
-    back_w = round(230 * m.scale * m.text_factor)
     y = m.height - m.bottom_h + (m.bottom_h - m.button_h) // 2
+    if m.is_large:  # between back and "check", as wide as its words
+        font = b.manager.get_theme().get_font(["button"])
+        words = t("Leggi il QR")
+        w = font.size(b.words(words))[0] + LARGE_BUTTON_PADDING
+        need = font.size(b.words(t("Controlla") + "  ›"))[0] + LARGE_BUTTON_PADDING
+        if b.bar_left + w + m.gap + need > m.width - m.margin:  # the two do not fit: the code's own name
+            words = "QR"
+            w = max(m.min_touch * 2, font.size(words)[0] + LARGE_BUTTON_PADDING)
+        b.fixed(b.button("choose:scan", words, pygame.Rect(b.bar_left, y, w, m.button_h),
+                         intent(Intent.CHOOSE, "scan"), is_enabled=not s.is_busy))
+        b.bar_left += w + m.gap
+        primary(b, "next", t("Controlla") + "  ›", intent(Intent.NEXT), is_enabled=not s.is_busy)
+        return
+    back_w = round(230 * m.scale * m.text_factor)
     x = m.margin + back_w + m.gap * 2
     scan_w = min(round(400 * m.scale * m.text_factor), m.width - x - m.gap - round(380 * m.scale * m.text_factor)
                  - m.margin)

@@ -17,6 +17,12 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
     col = Column(area, m.gap)
     col.add(lambda r: b.text(t("È gratis e ci vogliono circa 15 minuti. Ti guidiamo passo per passo. "
                                "Se hai bisogno, tocca «Aiuto» e arriva una persona del Comune."), r))
+    if m.is_large:  # the languages are one tap away in the top bar, as on every screen: start comes first
+        primary(b, "start", t("Inizia") + "  ›", intent(Intent.START))
+        col.y += m.gap
+        b.button("choose:status", t("La mia pratica"), col.take(m.button_h), intent(Intent.CHOOSE, "status"))
+        b.button("choose:info", t("Cos'è SPID?"), col.take(m.button_h), intent(Intent.CHOOSE, "info"))
+        return
     col.add(lambda r: b.text(t("Scegli la lingua:"), r))
     per_row = 5  # ten languages in two rows
     w = (col.rect.w - (per_row - 1) * m.gap) // per_row
