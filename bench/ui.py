@@ -302,7 +302,8 @@ def main() -> None:
           f"{figures['screen_change_baseline_pygame_gui_shapes_ms_max']} ms")
     print(f"the same screen in large-text mode ({drawn['large_elements']} elements): frame median "
           f"{figures['large_text_frame_ms_median']} ms, p99 {figures['large_text_frame_ms_p99']} ms; tap to frame "
-          f"median {figures['large_text_input_to_frame_ms_median']} ms, p99 {figures['large_text_input_to_frame_ms_p99']} ms")
+          f"median {figures['large_text_input_to_frame_ms_median']} ms, "
+          f"p99 {figures['large_text_input_to_frame_ms_p99']} ms")
     print(f"garbage collections while drawing and tapping: {len(drawn['gc'])}, longest "
           f"{figures['gc_pause_ms_max']} ms (start-up objects frozen out of the collector)")
     print(json.dumps(figures))

@@ -48,8 +48,8 @@ HERE = Path(__file__).parent
 THEME = HERE / "theme.json"
 THEME_HIGH_CONTRAST = HERE / "theme_high_contrast.json"
 LARGE_TEXT_FACTOR = 1.25  # large-text mode: how much wider the few width-from-words rects grow
-LARGE_LINE_SPACING = "1.1"
-LARGE_ENTRY_PADDING = (12, 8)  # large text: a text field's padding (x, y): the letters need the room  # large-text mode: wrapped lines closer together (the letters are big enough)
+LARGE_LINE_SPACING = "1.1"  # large-text mode: wrapped lines closer together (the letters are big enough)
+LARGE_ENTRY_PADDING = (12, 8)  # large-text mode: a text field's padding (x, y): the letters need the room
 DOUBLE_TAP_S = 0.3  # an accidental double tap lands within this; a deliberate second tap comes later
 SECRET_FIELDS = frozenset({"pin", "operator_pin"})  # never restored from a widget's memory
 SPEECH_SKIP = SECRET_ELEMENTS | {"hint"}  # never read aloud: codes; the hint is read when it changes
@@ -244,7 +244,7 @@ class KioskUI:
         self._build(view)
         self._is_dirty = True
         self._update_dynamic(view)
-        about = (s.screen, s.language, s.overlay, s.error, s.notice, key[-2])
+        about = (s.screen, s.language, s.overlay, s.error, s.notice, key[-2], self._page)  # a new page is read too
         if self.speech is not None and self.speech.is_enabled and about != self._spoken:
             self._spoken = about
             self.speech.read_screen(self._readable_parts(), s.language)

@@ -26,7 +26,7 @@ from kiosk.ui.i18n import Translator
 
 _TEXT_NODE = re.compile(r"(?<=>)[^<]+|^[^<]+")
 # where large text may cut a long text box: after a line break or a sentence's end, outside a tag
-_SENTENCE_END = re.compile(r"(?<=<br>)|(?<=[。！？；])(?![^<]*>)|(?<=[.!?:;])(?=\s)(?![^<]*>)")
+_SENTENCE_END = re.compile(r"(?<=<br>)|(?<=[。！？])(?![^<]*>)|(?<=[.!?])(?=\s)(?![^<]*>)")
 
 
 def _sentences(markup: str) -> list[str]:
@@ -142,8 +142,8 @@ class Builder:
         self.message: tuple[str, str] = ("", "")  # a typing screen's error or notice, for its hint line
         self.content_top = metrics.bar_h + metrics.title_h  # under the title (a large title may wrap lower)
         self.paged_area: pygame.Rect | None = None  # large text: where a typing screen's other words are paged
-        self.message_dismissed = ""
-        self.entry_h = 0  # large text: a text field as tall as a line of its (Latin) font and its padding  # large text: a typing screen's long message the citizen has read
+        self.message_dismissed = ""  # large text: a typing screen's long message the citizen has read
+        self.entry_h = 0  # large text: a text field as tall as a line of its (Latin) font and its padding
         self.bar_left = metrics.margin  # large text: where the bottom bar's back and cancel buttons end
         self.out = Built()
 
@@ -332,12 +332,16 @@ class Builder:
 
     def _split_text(self, logical: str, rect: pygame.Rect, *, kind: str, element_id: str) -> UITextBox:
         self._is_splitting = True
+        # plain words (no frame) go in pieces of a few lines, so that a page fills up before the next starts;
+        # a framed box (card, notice, error) stays whole unless it is taller than a page
+        is_plain = kind in ("", "@body")
+        room = min(self.page_room, round(3 * self.m.line_h * 1.1) + 16) if is_plain else self.page_room
         try:
-            if self._text_height(logical, rect.w, kind) <= self.page_room:
+            if self._text_height(logical, rect.w, kind) <= room:
                 return self.text(logical, rect, kind=kind, element_id=element_id, is_html=True)
             pieces = []
             for sentence in _sentences(logical):  # a sentence taller than a page is cut between words
-                if self._text_height(sentence, rect.w, kind) <= self.page_room or _open_tags(sentence) or \
+                if self._text_height(sentence, rect.w, kind) <= room or _open_tags(sentence) or \
                         "<" in sentence.replace("<br>", ""):
                     pieces.append(sentence)
                 else:
@@ -348,14 +352,14 @@ class Builder:
             for piece in pieces + [""]:
                 candidate = current + piece if current else piece.lstrip()
                 if piece:
-                    is_fitting = self._text_height(candidate.strip(), rect.w, kind) <= self.page_room
+                    is_fitting = self._text_height(candidate.strip(), rect.w, kind) <= room
                     if is_fitting or not current:
                         current = candidate
                         continue
                 box = self.text(_trim_breaks(current), pygame.Rect(rect.left, y, rect.w, -1), kind=kind,
                                 element_id=element_id if n == 0 else f"{element_id}_{n}" if element_id else "",
                                 is_html=True)
-                y, current, n = box.rect.bottom + self.m.gap, piece.lstrip(), n + 1
+                y, current, n = box.rect.bottom + (0 if is_plain else self.m.gap), piece.lstrip(), n + 1
             return box
         finally:
             self._is_splitting = False

@@ -50,7 +50,7 @@ def build(b: Builder, view: View, area: pygame.Rect) -> None:
         heading, body = PAGES[page]
         col = Column(area, m.gap)
         b.line(t(heading), col, kind="@value", element_id="heading")
-        col.add(lambda r: b.text(t(body), r, kind="@card", element_id="page"))
+        col.add(lambda r: b.text(t(body), r, element_id="page"))  # plain words: they fill each page
         col.y += m.gap
         for name in INFO_PAGES:
             if name != page:
