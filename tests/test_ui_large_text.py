@@ -202,3 +202,39 @@ def test_text_typed_survives_switching_large_text_on_and_off(ui):
     s.is_large_text = False
     show(ui, view_of(s))
     assert ui.element("field:surname").get_text() == "D'Annunzio"
+
+
+def test_large_keyboard_types_letters_digits_and_domains(ui):
+    s = large(Screen.EMAIL, "it")
+    s.fields, s.error, s.email = {}, "", ""
+    view = view_of(s)
+    show(ui, view)
+    for key in ("key:g", "key:i", "key:u", "key:@"):
+        assert click(ui, key)  # each tap types
+    assert "key:gmail.com" not in ui.element_ids()  # domains and digits are behind "123"
+    assert click(ui, "key:shift") == []
+    show(ui, view)
+    click(ui, "key:7")
+    assert click(ui, "key:libero.it")[-1] == UserIntent(Intent.SET_FIELD, "giu@libero.it", "email")
+    check_large(ui, "large/it/email 123")
+
+
+def test_one_field_at_a_time_keeps_what_was_typed_in_each(ui):
+    s = large(Screen.MANUAL_ENTRY, "it")
+    s.fields, s.error = {}, ""
+    view = view_of(s)
+    show(ui, view)
+    assert ui.keyboard_state[0] == "codice_fiscale"
+    assert "field:surname" not in ui.element_ids()  # one field on screen
+    click(ui, "key:R")
+    assert click(ui, "field_switch:next") == []
+    show(ui, view)
+    assert ui.keyboard_state[:2] == ("surname", "name")
+    click(ui, "key:B")
+    click(ui, "key:I")
+    click(ui, "field_switch:prev")
+    show(ui, view)
+    assert ui.element("field:codice_fiscale").get_text() == "R"
+    click(ui, "field_switch:next")
+    show(ui, view)
+    assert ui.element("field:surname").get_text() == "Bi"
