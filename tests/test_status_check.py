@@ -8,6 +8,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import html
+import re
 from datetime import datetime
 
 import qrcode
@@ -116,6 +117,34 @@ def test_status_screen_shows_reason_and_next_step_in_the_language():
         ui.close()
 
 
+def _spaced(words: str) -> str:
+    return " ".join(words.split())
+
+
+def _on_every_page(ui, view, prefixes: tuple[str, ...]) -> dict[str, list[str]]:
+    """The texts of the elements named ``prefix`` (or ``prefix_N``/``prefix_more``: cut in pieces) on each of
+    the screen's pages (large text pages long content), back on the first page afterwards."""
+    from tests.test_ui_screens import check_layout, click, show, visible_text
+
+    texts: dict[str, list[str]] = {prefix: [] for prefix in prefixes}
+    turned = 0
+    while True:
+        for prefix in prefixes:
+            texts[prefix] += [visible_text(ui.element(i)) for i in ui.element_ids()
+                              if re.fullmatch(rf"{prefix}(_\d+|_more)?", i)]
+        if "pager:next" not in ui.element_ids() or not ui.element("pager:next").is_enabled:
+            break
+        assert turned < 10, "the page does not turn"
+        click(ui, "pager:next")
+        show(ui, view)
+        check_layout(ui, f"page {turned + 2}")
+        turned += 1
+    for _ in range(turned):
+        click(ui, "pager:prev")
+        show(ui, view)
+    return texts
+
+
 def test_status_screen_shows_every_stage_and_reason_in_every_language(tmp_path):
     """Received, accepted, provisioned, email sent, activated (ticked in order) and every rejection reason
     the receiver can give, in citizen words in each complete language, laid out without overflow."""
@@ -125,7 +154,7 @@ def test_status_screen_shows_every_stage_and_reason_in_every_language(tmp_path):
     from tests.test_ui_screens import COMPLETE, check_layout, sample_session, show, shown, view_of, visible_text
 
     order = [name for name, _ in STAGES]
-    ui = KioskUI(size=(1280, 800))
+    ui = KioskUI(size=(1280, 800), double_tap_s=0.0)  # page turns come at test speed
     ui.start()
     try:
         for lang in COMPLETE:
@@ -138,11 +167,12 @@ def test_status_screen_shows_every_stage_and_reason_in_every_language(tmp_path):
                 show(ui, view_of(s))
                 check_layout(ui, f"{lang}/status {status}{' large' if s.is_large_text else ''}")
                 assert not ui.translator.missing, f"{lang}/{status}: untranslated {sorted(ui.translator.missing)}"
-                words = visible_text(ui.element("status")).replace("\u00a0", " ")  # zh: no breaks at spaces
+                texts = _on_every_page(ui, view_of(s), ("status", "stages"))  # large text: cut into pages
+                words = " ".join(texts["status"]).replace("\u00a0", " ")  # zh: no breaks at spaces
                 meaning, next_step = OUTCOMES[status]
-                assert html.escape(t(meaning)) in words and html.escape(t(next_step)) in words
-                ticks = "<br>".join(visible_text(ui.element(box)) for box in ("stages", "stages_more")
-                                    if box in ui.element_ids()).split("<br>")
+                assert _spaced(html.escape(t(meaning))) in _spaced(words)
+                assert _spaced(html.escape(t(next_step))) in _spaced(words)
+                ticks = "<br>".join(texts["stages"]).split("<br>")
                 reached = order.index(status)
                 done = "✓" if ui.font.has_check_mark else "[X]"  # the Chinese font has no ✓
                 if ticks == [""]:  # no room at all under a long card (large text): the card says it
@@ -162,9 +192,10 @@ def test_status_screen_shows_every_stage_and_reason_in_every_language(tmp_path):
                 show(ui, view_of(s))
                 check_layout(ui, f"{lang}/status rejected {s.status_reasons}")
                 assert not ui.translator.missing, f"{lang}/rejected: untranslated {sorted(ui.translator.missing)}"
-                words = html.unescape(visible_text(ui.element("status"))).replace("\u00a0", " ")
+                texts = _on_every_page(ui, view_of(s), ("status", "stages"))
+                words = _spaced(html.unescape(" ".join(texts["status"])).replace("\u00a0", " "))
                 for code in s.status_reasons:
-                    assert t(f"status_reason.{code}") in words and code not in words
+                    assert _spaced(t(f"status_reason.{code}")) in words and code not in words
                 assert "stages" not in ui.element_ids()
     finally:
         ui.close()
