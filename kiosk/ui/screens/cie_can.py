@@ -19,6 +19,19 @@ TITLE = "Carta d'identità elettronica: scrivi il CAN"
 
 def build(b: Builder, view: View, area: pygame.Rect) -> None:
     s, t, m = view.session, b.t, b.m
+    if m.is_large:  # the field and its pad first; the words and the way out beside them (paged)
+        rest = typing_area(b, area, [FieldSpec("can", "CAN", "6 cifre", s.fields.get("can", ""), max_length=6,
+                                               keyboard="digits")])
+        col = Column(rest, m.gap)
+        if s.is_busy:
+            col.add(lambda r: b.text(t("Sto leggendo la carta… Non toglierla."), r, kind="@notice",
+                                     element_id="status"))
+        else:
+            col.add(lambda r: b.text(t("Il CAN sono le 6 cifre in basso a destra sul fronte della carta. Dal chip "
+                                       "leggiamo nome, cognome e data di nascita."), r))
+        b.choice("manual_entry", t("Scrivo i dati a mano"), col, intent(Intent.MANUAL_ENTRY))
+        primary(b, "next", t("Avanti") + "  ›", intent(Intent.NEXT), is_enabled=not s.is_busy)
+        return
     col = Column(area, m.gap)
     if s.is_busy:
         col.add(lambda r: b.text(t("Sto leggendo la carta… Non toglierla."), r, kind="@big", element_id="status"))
