@@ -128,13 +128,30 @@ def frame_and_latency(frames: int) -> dict:
     gc.callbacks.append(collector)
     times = timed(lambda _: ui.draw(force=True), frames)
 
-    latencies = []
     keys = [k for k in ui.element_ids() if k.startswith("key:") and len(k) == 5 and k[-1].isalpha()]
-    for i in range(min(frames, 200)):
-        if i % 20 == 19:
-            key = "key:clear"  # keep the address short, like a citizen correcting it
-        else:
-            key = keys[i % len(keys)]
+    latencies = tap_latencies(ui, session, now, keys, min(frames, 200))
+    gc.callbacks.remove(collector)
+    session.is_large_text, session.fields = True, {}  # the same screen in large-text mode (its own layout)
+    ui.render(View(session=session, now=now))
+    ui.draw(force=True)
+    large_elements = len(ui.elements())
+    large_times = timed(lambda _: ui.draw(force=True), frames)
+    large_latencies = tap_latencies(ui, session, now, keys, min(frames, 100))
+    ui.close()
+    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses,
+            "large_elements": large_elements, "large_frame": large_times, "large_latency": large_latencies}
+
+
+def tap_latencies(ui, session, now, keys, count: int) -> list[float]:
+    """Tap ``count`` keys (the clear key every 20th, like a citizen correcting the address): for each,
+    the time from the tap to the updated frame drawn."""
+    import pygame
+
+    from kiosk.ui.view import View
+
+    latencies = []
+    for i in range(count):
+        key = "key:clear" if i % 20 == 19 else keys[i % len(keys)]
         pos = ui.element_rect(key).center
         t0 = time.perf_counter()
         intents = ui.handle_events([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1),
@@ -146,26 +163,7 @@ def frame_and_latency(frames: int) -> dict:
         latencies.append(time.perf_counter() - t0)
         if not intents:
             raise SystemExit(f"tap on {key} typed nothing")
-    gc.callbacks.remove(collector)
-    session.is_large_text, session.fields = True, {}  # the same screen in large-text mode (its own layout)
-    ui.render(View(session=session, now=now))
-    ui.draw(force=True)
-    large_elements = len(ui.elements())
-    large_times = timed(lambda _: ui.draw(force=True), frames)
-    large_latencies = []
-    for i in range(min(frames, 100)):
-        pos = ui.element_rect("key:clear" if i % 20 == 19 else keys[i % len(keys)]).center
-        t0 = time.perf_counter()
-        intents = ui.handle_events([pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1),
-                                    pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1)])
-        for intent in intents:
-            session.fields[intent.field] = intent.value
-        ui.render(View(session=session, now=now))
-        ui.draw()
-        large_latencies.append(time.perf_counter() - t0)
-    ui.close()
-    return {"elements": elements, "frame": times, "floor": floor, "latency": latencies, "gc": pauses,
-            "large_elements": large_elements, "large_frame": large_times, "large_latency": large_latencies}
+    return latencies
 
 
 def sample_session(screen):
