@@ -193,6 +193,20 @@ def large_pad_width(b: Builder, layout: str) -> int:
     return width
 
 
+def _key_row(b: Builder, rect: pygame.Rect, used: pygame.Rect, keys, *, x: float, y: int, h: int, gap: int,
+             is_shifted: bool) -> None:
+    """One row of key buttons from ``x``: ``keys`` gives (key, label, width); ``used`` grows to hold them."""
+    for key, label, w in keys:
+        kx = round(x)
+        if b.is_mirroring:  # b.button mirrors the rect: pre-mirror it inside ``rect`` so that keys only shift
+            kx = rect.left + rect.right - kx - round(w)
+        button = b.button(key.key_id, label, pygame.Rect(kx, y, round(w), h), None,
+                          kind="@key_on" if key.action == "shift" and is_shifted else "@key")
+        b.out.keys[button] = key
+        used.union_ip(button.rect)
+        x += w + gap
+
+
 def _place_large(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shifted: bool) -> pygame.Rect:
     """Large text: rows of keys as tall as a line of text; a key is at least as wide as its words."""
     m = b.m
@@ -215,15 +229,7 @@ def _place_large(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str,
         widths = [max(k.width * unit, n) for k, n in zip(row, need)]
         x = rect.left + (rect.w - sum(widths) - (len(row) - 1) * gap) / 2
         y = rect.top + r * (h + gap)
-        for key, label, w in zip(row, row_labels, widths):
-            kx = round(x)
-            if b.is_mirroring:
-                kx = rect.left + rect.right - kx - round(w)
-            button = b.button(key.key_id, label, pygame.Rect(kx, y, round(w), h), None,
-                              kind="@key_on" if key.action == "shift" and is_shifted else "@key")
-            b.out.keys[button] = key
-            used.union_ip(button.rect)
-            x += w + gap
+        _key_row(b, rect, used, zip(row, row_labels, widths), x=x, y=y, h=h, gap=gap, is_shifted=is_shifted)
     b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
     if b.is_mirroring:
         used.x = b.m.width - used.right
@@ -252,23 +258,8 @@ def place(b: Builder, rect: pygame.Rect, *, field_name: str, layout: str, is_shi
         row_w = sum(k.width for k in row) * unit + (len(row) - 1) * gap
         x = rect.left + (rect.w - row_w) / 2
         y = top + r * (h + gap)
-        for key in row:
-            w = key.width * unit
-            label = key.label if b.has_check_mark else PLAIN_LABELS.get(key.label, key.label)
-            if key.action == "clear":
-                label = b.t(key.label)
-            elif key.action == "shift":
-                label = "abc" if is_shifted else label
-            elif layout == "name" and key.text.isalpha() and is_shifted:
-                label = key.label.lower()
-            kx = round(x)
-            if is_mirroring:  # b.button mirrors the rect: pre-mirror it inside ``rect`` so that keys only shift
-                kx = rect.left + rect.right - kx - round(w)
-            button = b.button(key.key_id, label, pygame.Rect(kx, y, round(w), h), None,
-                              kind="@key_on" if key.action == "shift" and is_shifted else "@key")
-            b.out.keys[button] = key
-            used.union_ip(button.rect)
-            x += w + gap
+        keys = ((key, _label(b, key, layout, is_shifted), key.width * unit) for key in row)
+        _key_row(b, rect, used, keys, x=x, y=y, h=h, gap=gap, is_shifted=is_shifted)
     b.out.keyboard_field, b.out.keyboard_layout = field_name, layout
     if is_mirroring:  # in the screen's own (unmirrored) coordinates, like ``rect``
         used.x = b.m.width - used.right
