@@ -15,6 +15,8 @@ Not a test: it prints figures and ends with one JSON line.
   one packet at a time on one thread, and 4 at a time with its intake worker processes.
 
 The receiver runs as ``kiosk receiver`` does by default: one intake worker process per CPU.
+For each drain, the CPU time the kiosk process and the receiver (its worker processes included, its
+start too) spent per packet: on a 2-core machine both share the cores, so these bound the rate.
 
 Run: .venv/bin/python bench/sync.py [--packets N] [--baseline-packets M] [--connections C]
 """
@@ -101,9 +103,12 @@ class Receiver:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
-    def stop(self) -> None:
+    def stop(self) -> float:
+        """Stop it; the CPU seconds it used (its intake worker processes included)."""
         self.proc.terminate()
-        self.proc.wait(timeout=30)
+        _, _, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = 0
+        return usage.ru_utime + usage.ru_stime
 
 
 def run_child(mode: str, db: Path, url: str, certs, connections: int, limit: int) -> dict:
@@ -113,10 +118,10 @@ def run_child(mode: str, db: Path, url: str, certs, connections: int, limit: int
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True)
     out = proc.stdout.read()
     err = proc.stderr.read()
-    _, status, _ = os.wait4(proc.pid, 0)
+    _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{mode} drain failed: {err[-2000:]}")
-    return json.loads(out.strip().splitlines()[-1])
+    return {**json.loads(out.strip().splitlines()[-1]), "cpu_s": usage.ru_utime + usage.ru_stime}
 
 
 def child(mode: str, db: Path, url: str, tls_dir: Path, connections: int, limit: int) -> None:
@@ -257,7 +262,9 @@ def main() -> None:
                 limit = args.packets if mode == "coordinator" else sample
                 results[mode] = run_child(mode, db, receiver.url, certs, args.connections, limit)
             finally:
-                receiver.stop()
+                receiver_cpu_s = receiver.stop()
+            results[mode]["receiver_cpu_ms_per_packet"] = round(receiver_cpu_s * 1000 / results[mode]["packets"], 1)
+            results[mode]["kiosk_cpu_ms_per_packet"] = round(results[mode]["cpu_s"] * 1000 / results[mode]["packets"], 1)
             with sqlite3.connect(data_dir / "receiver.db") as check:
                 held = check.execute("SELECT COUNT(*) FROM packets").fetchone()[0]
             if held != results[mode]["packets"]:
@@ -265,7 +272,8 @@ def main() -> None:
             shutil.rmtree(data_dir)
             db.unlink()
             print(f"{mode}: {results[mode]['packets_per_s']} packets/s ({results[mode]['seconds']} s), "
-                  f"peak RSS {results[mode]['peak_rss_mb']} MB")
+                  f"peak RSS {results[mode]['peak_rss_mb']} MB; CPU per packet: kiosk "
+                  f"{results[mode]['kiosk_cpu_ms_per_packet']} ms, receiver {results[mode]['receiver_cpu_ms_per_packet']} ms")
 
     figures = {
         "packets": args.packets,
@@ -279,6 +287,10 @@ def main() -> None:
         "naive_peak_rss_mb": results["naive"]["peak_rss_mb"],
         "speedup_vs_naive": round(results["coordinator"]["packets_per_s"] / results["naive"]["packets_per_s"], 2),
         "speedup_target": 3.0,
+        "coordinator_kiosk_cpu_ms_per_packet": results["coordinator"]["kiosk_cpu_ms_per_packet"],
+        "coordinator_receiver_cpu_ms_per_packet": results["coordinator"]["receiver_cpu_ms_per_packet"],
+        "naive_kiosk_cpu_ms_per_packet": results["naive"]["kiosk_cpu_ms_per_packet"],
+        "naive_receiver_cpu_ms_per_packet": results["naive"]["receiver_cpu_ms_per_packet"],
         "receiver_intake_packets_per_s": intake["packets_per_s"],
         "receiver_intake_concurrent_packets_per_s": pooled["packets_per_s"],
         "receiver_intake_workers": workers,

@@ -147,6 +147,13 @@ class Store:
             code = "disk_full" if "full" in text or "disk" in text else "store_failed"
             raise StoreError(f"{what} failed ({code})") from exc
 
+    @staticmethod
+    def _set(db: sqlite_utils.Database, enrollment_id: str, fields: dict) -> None:
+        """``UPDATE`` one outbox row. Not sqlite-utils' ``Table.update``, which first reads the whole row
+        back, sealed packet included (1.5 MB read for nothing on every purge and receipt)."""
+        assignments = ", ".join(f"{column} = ?" for column in fields)
+        db.execute(f"UPDATE outbox SET {assignments} WHERE enrollment_id = ?", [*fields.values(), enrollment_id])
+
     # -- writes -----------------------------------------------------------------------------------
     def commit_packet(
         self, *, enrollment_id: str, reference: str, packet: bytes, digest: str, print_code: str,
@@ -164,27 +171,24 @@ class Store:
 
     def mark_printed(self, enrollment_id: str) -> None:
         with self._writing("recording the receipt") as db:
-            db["outbox"].update(enrollment_id, {
+            self._set(db, enrollment_id, {
                 "printed_at": _now(), "print_pending_code": None, "print_pending_language": None,
             })
 
     def mark_delivered(self, enrollment_id: str, *, status: str = "delivered") -> None:
         """The receiver acknowledged the packet: drop the sealed bytes, keep the routing row."""
         with self._writing("recording the delivery") as db:
-            db["outbox"].update(
-                enrollment_id, {"status": status, "delivered_at": _now(), "packet": None, "last_error": None}
-            )
+            self._set(db, enrollment_id, {"status": status, "delivered_at": _now(), "packet": None, "last_error": None})
 
     def mark_delivered_many(self, enrollment_ids: list[str]) -> None:
         """``mark_delivered`` for several acknowledged packets in one transaction (one fsync)."""
         if not enrollment_ids:
             return
         now = _now()
-        with self._writing("recording the deliveries") as db:
-            for enrollment_id in enrollment_ids:
-                db["outbox"].update(
-                    enrollment_id, {"status": "delivered", "delivered_at": now, "packet": None, "last_error": None}
-                )
+        with self._writing("recording the deliveries") as db:  # plain SQL: sqlite-utils' update reads the row first
+            db.conn.executemany(
+                "UPDATE outbox SET status = 'delivered', delivered_at = ?, packet = NULL, last_error = NULL"
+                " WHERE enrollment_id = ?", [(now, enrollment_id) for enrollment_id in enrollment_ids])
 
     def mark_attempt_failed(self, enrollment_id: str, *, error: str, next_attempt_at: str) -> None:
         with self._writing("recording a delivery attempt") as db:
@@ -196,14 +200,14 @@ class Store:
 
     def set_status(self, enrollment_id: str, status: str) -> None:
         with self._writing("recording a status") as db:
-            db["outbox"].update(enrollment_id, {"status": status})
+            self._set(db, enrollment_id, {"status": status})
 
     def record_status(self, enrollment_id: str, status: str, *, reasons: list[str] | None = None) -> None:
         """What the receiver said of a delivered enrollment (``delivered`` for its ``received``)."""
         import json
 
         with self._writing("recording a status") as db:
-            db["outbox"].update(enrollment_id, {
+            self._set(db, enrollment_id, {
                 "status": status, "reasons": json.dumps(reasons or []), "status_checked_at": _now(),
             })
 
