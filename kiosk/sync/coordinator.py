@@ -149,6 +149,7 @@ class SyncCoordinator:
         with self._round:
             in_flight: dict = {}
             queue: list[str] = []
+            acknowledged: list[str] = []
             is_exhausted = False
             transport_failures = 0
             while True:
@@ -162,10 +163,13 @@ class SyncCoordinator:
                 while queue and len(in_flight) < window and transport_failures < window:
                     enrollment_id = queue.pop(0)
                     in_flight[self._pool.submit(self._send, enrollment_id)] = enrollment_id
+                # purge only now, with the window full again: the workers stream meanwhile (a purge
+                # overwrites 1.5 MB a packet and its commit waits for the disk)
+                self._record_acknowledged(acknowledged, report=report)
+                acknowledged = []
                 if not in_flight:
                     break
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                acknowledged = []
                 for future in done:
                     del in_flight[future]
                     outcome = future.result()
@@ -175,7 +179,6 @@ class SyncCoordinator:
                         acknowledged.append(outcome.enrollment_id)
                     # the receiver out of reach: stop starting new ones, leave the rest for the next round
                     transport_failures = transport_failures + 1 if outcome.is_transport else 0
-                self._record_acknowledged(acknowledged, report=report)
                 if transport_failures >= window:
                     queue.clear()
                     is_exhausted = True
