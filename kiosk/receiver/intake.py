@@ -1,7 +1,10 @@
 """Taking a packet in: verify, decrypt to validate, store sealed. No HTTP here.
 
 The plaintext exists only inside ``Intake.receive`` (to validate it) and is then dropped: what is
-stored is the packet exactly as received.
+stored is the packet exactly as received. The one thing kept from it is, when the kiosk could not verify
+a contact, the email address its verification links go to: sealed right there
+(``kiosk.receiver.links.LinkAddresses``), never in clear, so that sending a link needs no second
+opening of the packet.
 
 With ``workers`` > 0 the CPU-bound part (signature, decryption, JSON, the attachments' digests) runs
 in a pool of that many processes, so that concurrent deliveries use every core instead of queueing
@@ -24,6 +27,7 @@ from kiosk.errors import SealError, StoreError
 from kiosk.packet import parse
 from kiosk.payload import InvalidPayload, decode  # noqa: F401  (InvalidPayload: re-exported)
 from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_kiosks
+from kiosk.receiver.links import LinkAddresses, sealed_addresses
 from kiosk.receiver.storage import Incoming, PacketStore, PutOutcome, StoredPacket
 from kiosk.receiver.validation import problems
 from kiosk.sealing import EnrollmentMismatch, open_packet
@@ -49,6 +53,7 @@ class Intake:
         key = load_receiver_key(self.data_dir)
         self._private_key = key.private_key
         self.key_id = key.key_id
+        self.addresses = LinkAddresses(self._private_key.private_bytes_raw())
         self.store = PacketStore(database_path(self.data_dir))
         # called after a packet with contacts to verify was stored: its links are queued (kiosk.receiver.links)
         self.on_links_queued = None
@@ -90,7 +95,8 @@ class Intake:
 
     def _store(self, enrollment_id: str, checked: _Checked, **packet) -> Receipt:
         outcome = self.store.put(enrollment_id=enrollment_id, kiosk_id=checked.kiosk_id, digest=checked.digest,
-                                 reasons=checked.reasons, unverified=checked.unverified, **packet)
+                                 reasons=checked.reasons, unverified=checked.unverified,
+                                 sealed_addresses=checked.sealed_addresses, **packet)
         if outcome is PutOutcome.CREATED and checked.unverified and self.on_links_queued is not None:
             self.on_links_queued()
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=checked.digest)
@@ -129,12 +135,13 @@ class Intake:
 
 @dataclass(frozen=True, slots=True)
 class _Checked:
-    """What intake needs of a packet once verified and validated: no personal data."""
+    """What intake needs of a packet once verified and validated: no personal data in clear."""
 
     kiosk_id: str
     digest: str
     reasons: list[str]
     unverified: list[str]  # contact channels the kiosk could not verify: their links are queued
+    sealed_addresses: dict[str, bytes]  # channel -> the address its link goes to, sealed for that job
 
 
 def _check(intake: Intake, enrollment_id: str, packet: bytes) -> _Checked:
@@ -143,8 +150,9 @@ def _check(intake: Intake, enrollment_id: str, packet: bytes) -> _Checked:
         raise EnrollmentMismatch("payload enrollment id does not match")
     reasons = problems(payload)  # failed automatic checks: stored, but already rejected
     unverified = _unverified_contacts(payload)
+    sealed = sealed_addresses(intake.addresses, enrollment_id, payload, unverified)
     del payload
-    return _Checked(parse(packet).header.kiosk_id, hashlib.sha256(packet).hexdigest(), reasons, unverified)
+    return _Checked(parse(packet).header.kiosk_id, hashlib.sha256(packet).hexdigest(), reasons, unverified, sealed)
 
 
 class _WorkerIntake:
@@ -154,6 +162,7 @@ class _WorkerIntake:
         self.data_dir = Path(data_dir)
         key = load_receiver_key(self.data_dir)
         self._private_key, self.key_id = key.private_key, key.key_id
+        self.addresses = LinkAddresses(self._private_key.private_bytes_raw())
 
     open = Intake.open
 

@@ -3,8 +3,16 @@
 At intake, each channel marked "to verify" gets a ``verify_link:<channel>`` row in the ``jobs`` table,
 written in the same transaction as the packet (``PacketStore.put``): once a packet is acknowledged, its
 links will be sent, whatever crashes afterwards. ``LinkSender`` (a thread of ``kiosk receiver``) takes
-those jobs: it opens the stored packet for the email address (never stored in clear), emails the link,
-and marks the job done; a failed send is retried with backoff.
+those jobs, emails the link and marks the job done; a failed send is retried with backoff.
+
+The email address is never stored in clear. Intake decrypts each packet once anyway (to validate it, in
+its worker processes): there it seals the address for each job (``LinkAddresses``: ChaCha20-Poly1305
+under a key derived from the receiver's private key, a fresh nonce, the job's enrollment id and channel
+as associated data, so a value copied onto another row does not open) and the job row keeps that
+``sealed_address``. Sending a link then costs one small decryption instead of reading and opening the
+whole packet again on the receiver's main process. Rows queued before sealed addresses existed have
+none: for them the stored packet is opened as before. A sealed address that does not open (tampered)
+is treated like a packet that no longer opens: the job is skipped, nothing is sent.
 
 Exactly once: a link's token, and so the message's id, are derived from the receiver's private key and
 (enrollment id, channel), not drawn at random. A crash between sending and marking the job done sends
@@ -18,11 +26,14 @@ import base64
 import hashlib
 import hmac
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.errors import KioskError, SealError, StoreError
@@ -40,6 +51,55 @@ def job_kind(channel: str) -> str:
     return f"{JOB_PREFIX}{channel}"
 
 
+class AddressUnreadable(SealError):
+    """A job's sealed address does not open: tampered with, copied from another row, or another key."""
+
+    code = "address_unreadable"
+
+
+class LinkAddresses:
+    """Seals the address a link goes to, one value per job: ChaCha20-Poly1305 under a key derived from
+    the receiver's private key, a fresh 12-byte nonce stored in front, the job's (enrollment id,
+    channel) as associated data. Each job gets its own value (a few dozen bytes), so a row's value
+    opens only on that row."""
+
+    _VERSION = b"\x01"
+
+    def __init__(self, receiver_private_bytes: bytes) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"sportello/receiver/link-address/v1").derive(receiver_private_bytes)
+        self._aead = ChaCha20Poly1305(key)
+
+    def seal(self, enrollment_id: str, channel: str, address: str) -> bytes:
+        nonce = os.urandom(12)
+        return self._VERSION + nonce + self._aead.encrypt(nonce, address.encode("utf-8"),
+                                                          _associated(enrollment_id, channel))
+
+    def open(self, enrollment_id: str, channel: str, sealed: bytes) -> str:
+        """The address sealed for this job; raises ``AddressUnreadable``."""
+        if sealed[:1] != self._VERSION or len(sealed) < 1 + 12 + 16:
+            raise AddressUnreadable("the sealed address has an unknown format")
+        try:
+            clear = self._aead.decrypt(sealed[1:13], sealed[13:], _associated(enrollment_id, channel))
+            return clear.decode("utf-8")
+        except (InvalidTag, UnicodeDecodeError):
+            raise AddressUnreadable("the sealed address does not open") from None
+
+
+def _associated(enrollment_id: str, channel: str) -> bytes:
+    return f"sportello/verify-link|{enrollment_id}|{channel}".encode()
+
+
+def sealed_addresses(addresses: LinkAddresses, enrollment_id: str, payload: dict,
+                     channels: list[str]) -> dict[str, bytes]:
+    """For intake: the sealed email address of each channel whose link is queued (``channels``)."""
+    contact = payload.get("contact")
+    email = contact.get("email") if isinstance(contact, dict) else None
+    if not isinstance(email, str) or not email:
+        return {}
+    return {channel: addresses.seal(enrollment_id, channel, email) for channel in channels}
+
+
 class LinkSender:
     """Sends the queued verification links of one receiver (its ``Intake`` and ``Verifier``)."""
 
@@ -48,6 +108,7 @@ class LinkSender:
         self.verifier = verifier
         self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                          info=b"sportello/receiver/verify-link/v1").derive(intake._private_key.private_bytes_raw())
+        self._addresses = LinkAddresses(intake._private_key.private_bytes_raw())
         self._clock = clock
         self._not_before: dict[int, float] = {}  # job id -> when to try again after a failure
 
@@ -70,13 +131,12 @@ class LinkSender:
     def _send(self, job, channel: str) -> str:
         store = self.intake.store
         try:
-            payload = self.intake.open(job.enrollment_id, store.packet_bytes(job.enrollment_id))
-        except (PacketNotFound, SealError):  # purged, or never opens again: no link can be sent
+            email = self._address(job, channel)
+        except (PacketNotFound, SealError):  # purged, tampered, or never opens again: no link can be sent
             store.finish_job(job.job_id)
+            log.warning("verification link skipped: no readable address (packet purged or address unreadable)",
+                        extra={"enrollment_id": job.enrollment_id, "channel": channel})
             return "skipped"
-        contact = payload.get("contact")
-        email = contact.get("email") if isinstance(contact, dict) else None
-        del payload
         if not isinstance(email, str) or not email:
             store.finish_job(job.job_id)
             return "skipped"
@@ -94,6 +154,15 @@ class LinkSender:
         self._not_before.pop(job.job_id, None)
         log.info("verification link sent", extra={"enrollment_id": job.enrollment_id, "channel": channel})
         return "sent"
+
+    def _address(self, job, channel: str) -> str | None:
+        """The address the link goes to: the job's sealed address, or (a row queued before those
+        existed) the email in the stored packet, opened again."""
+        if job.sealed_address is not None:
+            return self._addresses.open(job.enrollment_id, channel, job.sealed_address)
+        payload = self.intake.open(job.enrollment_id, self.intake.store.packet_bytes(job.enrollment_id))
+        contact = payload.get("contact")
+        return contact.get("email") if isinstance(contact, dict) else None
 
     def serve(self, stop: threading.Event, *, wake: threading.Event, interval: float = 5.0) -> None:
         """Send due links until ``stop`` is set; ``wake`` starts a round at once (set after each intake)."""

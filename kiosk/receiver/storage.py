@@ -19,7 +19,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -96,6 +96,7 @@ class Job:
     created_at: str
     attempts: int
     last_error: str | None
+    sealed_address: bytes | None = None  # a verification link's address, sealed (kiosk.receiver.links)
 
 
 _SCHEMA = """
@@ -132,6 +133,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     UNIQUE (kind, enrollment_id)
 )
 """
+_JOB_COLUMNS = {"sealed_address": "BLOB"}  # a verification link's address, sealed (NULL: rows queued before)
 PACKETS_DIR = "packets"
 _INCOMING_PREFIX = ".incoming-"
 ORPHAN_AGE_S = 3600.0
@@ -160,6 +162,10 @@ class PacketStore:
                     self._db.execute(f"ALTER TABLE packets ADD COLUMN {column} {kind}")
             self._db.execute("CREATE INDEX IF NOT EXISTS packets_reference ON packets (reference)")
             self._db.execute(_JOBS)
+            present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)").fetchall()}
+            for column, kind in _JOB_COLUMNS.items():
+                if column not in present:
+                    self._db.execute(f"ALTER TABLE jobs ADD COLUMN {column} {kind}")
             self._db.execute(_CONTACT_CHECKS)
             self._remove_orphans()
         except sqlite3.Error as err:
@@ -184,13 +190,15 @@ class PacketStore:
     def put(
         self, *, enrollment_id: str, kiosk_id: str, digest: str, packet: bytes | None = None,
         incoming: Incoming | None = None, reasons: Sequence[str] = (), unverified: Sequence[str] = (),
+        sealed_addresses: Mapping[str, bytes] | None = None,
     ) -> PutOutcome:
         """Store ``packet`` (or the packet already written to ``incoming``) once; a second put under
         the same id never changes what is stored. ``incoming`` is consumed either way.
 
         With ``reasons`` (the automatic checks failed) it is stored already ``rejected``.
         ``unverified`` names the contact channels the kiosk marked "to verify" (it was offline): each
-        gets a ``verify_link:<channel>`` job in the same transaction (``kiosk.receiver.links``).
+        gets a ``verify_link:<channel>`` job in the same transaction (``kiosk.receiver.links``), holding
+        ``sealed_addresses[channel]`` (the address its link goes to, already sealed) when given.
         """
         if incoming is None:
             incoming = self.incoming()
@@ -205,7 +213,9 @@ class PacketStore:
             row = (enrollment_id, kiosk_id, digest, incoming.size, "rejected" if reasons else "received",
                    received_at, b"", reference_of(enrollment_id), received_at, json.dumps(list(reasons)),
                    json.dumps(list(unverified)), f"{enrollment_id}.{digest}")
-            return self._group_commit(_PendingPut(row, incoming.path)).result()
+            sealed = sealed_addresses or {}
+            links = tuple((f"verify_link:{channel}", sealed.get(channel)) for channel in unverified)
+            return self._group_commit(_PendingPut(row, incoming.path, links)).result()
         finally:
             incoming.discard()  # still there only if the batch failed before naming it
 
@@ -270,10 +280,10 @@ class PacketStore:
                         ).rowcount
                         if inserted:
                             put.outcome = PutOutcome.CREATED
-                            self._db.execute(  # the links to send, durable with the packet
-                                "INSERT INTO jobs (kind, enrollment_id, created_at)"
-                                " SELECT 'verify_link:' || value, ?, ? FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
-                                (put.row[0], put.row[5], put.row[10]),
+                            self._db.conn.executemany(  # the links to send, durable with the packet
+                                "INSERT INTO jobs (kind, enrollment_id, created_at, sealed_address)"
+                                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                                [(kind, put.row[0], put.row[5], sealed) for kind, sealed in put.links],
                             )
                             continue
                         stored_digest, stored_file = self._db.execute(
@@ -435,7 +445,7 @@ class PacketStore:
         """Jobs of ``kind`` not done yet, oldest first."""
         with self._lock, _sql_errors():
             rows = self._db.execute(
-                "SELECT job_id, kind, enrollment_id, created_at, attempts, last_error FROM jobs"
+                "SELECT job_id, kind, enrollment_id, created_at, attempts, last_error, sealed_address FROM jobs"
                 " WHERE kind = ? AND done_at IS NULL ORDER BY job_id LIMIT ?",
                 (kind, limit),
             ).fetchall()
@@ -445,7 +455,8 @@ class PacketStore:
         """Mark a job done, or (with ``error``, a non-personal code) count a failed try."""
         with self._lock, _sql_errors():
             if error is None:
-                self._db.execute("UPDATE jobs SET done_at = ? WHERE job_id = ?", (_now(), job_id))
+                self._db.execute("UPDATE jobs SET done_at = ?, sealed_address = NULL WHERE job_id = ?",
+                                 (_now(), job_id))  # a sent link's address is kept no longer, not even sealed
             else:
                 self._db.execute(
                     "UPDATE jobs SET attempts = attempts + 1, last_error = ? WHERE job_id = ?", (error, job_id)
@@ -505,6 +516,7 @@ class Incoming:
 class _PendingPut:
     row: tuple
     incoming: Path  # the fsynced file, renamed to its name (``row[-1]``) by the batch's leader
+    links: tuple[tuple[str, bytes | None], ...] = ()  # verify_link jobs to queue: (kind, sealed address)
     outcome: PutOutcome | None = None
     error: BaseException | None = None
     is_done: bool = False
