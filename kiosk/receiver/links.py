@@ -108,7 +108,6 @@ class LinkSender:
         self.verifier = verifier
         self._key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
                          info=b"sportello/receiver/verify-link/v1").derive(intake._private_key.private_bytes_raw())
-        self._addresses = LinkAddresses(intake._private_key.private_bytes_raw())
         self._clock = clock
         self._not_before: dict[int, float] = {}  # job id -> when to try again after a failure
 
@@ -159,7 +158,7 @@ class LinkSender:
         """The address the link goes to: the job's sealed address, or (a row queued before those
         existed) the email in the stored packet, opened again."""
         if job.sealed_address is not None:
-            return self._addresses.open(job.enrollment_id, channel, job.sealed_address)
+            return self.intake.addresses.open(job.enrollment_id, channel, job.sealed_address)
         payload = self.intake.open(job.enrollment_id, self.intake.store.packet_bytes(job.enrollment_id))
         contact = payload.get("contact")
         return contact.get("email") if isinstance(contact, dict) else None
