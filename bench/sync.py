@@ -68,6 +68,7 @@ def build_backlog(db_path: Path, receiver_dir: Path, key_path: Path, count: int,
                           enrollment_id=enrollment.enrollment_id, created_at=datetime.now(UTC))
             store.commit_packet(enrollment_id=enrollment.enrollment_id, reference=reference(enrollment.enrollment_id),
                                 packet=packet, digest=hashlib.sha256(packet).hexdigest(), print_code="Ab3$xy")
+            store.mark_printed(enrollment.enrollment_id)  # the receipt came out, as at the kiosk
             total += len(packet)
         store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return total

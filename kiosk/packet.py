@@ -194,6 +194,18 @@ def signed_message(packet: bytes | bytearray | memoryview, version: int) -> byte
     return _message(signed_part(packet), version)
 
 
+def signed_message_and_digest(packet: bytes | bytearray | memoryview, version: int) -> tuple[bytes | memoryview, str]:
+    """``signed_message`` and the SHA-256 (hex) of the whole packet; for ``v: 2`` in one pass over the
+    bytes (the packet's hash is the signed part's hash continued over the signature)."""
+    body = signed_part(packet)
+    if version == 1:
+        return body, hashlib.sha256(packet).hexdigest()
+    running = hashlib.sha256(body)
+    message = SIGNATURE_CONTEXT_V2 + running.digest()
+    running.update(memoryview(packet).cast("B")[-SIGNATURE_SIZE:])
+    return message, running.hexdigest()
+
+
 def _message(body: memoryview, version: int) -> bytes | memoryview:
     if version == 1:
         return body

@@ -34,6 +34,7 @@ from kiosk.packet import (
     format_created_at,
     parse,
     signed_message,
+    signed_message_and_digest,
 )
 
 __all__ = [
@@ -151,15 +152,20 @@ def verify_packet(packet: bytes, *, trusted_kiosks: Mapping[str, Ed25519PublicKe
 
 
 def _verified(packet: bytes, trusted_kiosks: Mapping[str, Ed25519PublicKey]) -> Packet:
+    return _verified_with_digest(packet, trusted_kiosks)[0]
+
+
+def _verified_with_digest(packet: bytes, trusted_kiosks: Mapping[str, Ed25519PublicKey]) -> tuple[Packet, str]:
     parsed = parse(packet)
     kiosk_key = trusted_kiosks.get(parsed.header.kiosk_id)
     if kiosk_key is None:
         raise UnknownKiosk("packet from a kiosk that is not trusted")
+    message, digest = signed_message_and_digest(packet, parsed.header.v)
     try:
-        kiosk_key.verify(parsed.signature, signed_message(packet, parsed.header.v))
+        kiosk_key.verify(parsed.signature, message)
     except InvalidSignature:
         raise BadSignature("packet signature is not valid") from None
-    return parsed
+    return parsed, digest
 
 
 def open_packet(
@@ -174,14 +180,27 @@ def open_packet(
 
     Order: format, kiosk known, signature, receiver key id, enrollment id, HPKE decryption.
     """
-    parsed = _verified(packet, trusted_kiosks)
+    return open_packet_with_digest(packet, private_key=private_key, key_id=key_id, trusted_kiosks=trusted_kiosks,
+                                   expected_enrollment_id=expected_enrollment_id)[0]
+
+
+def open_packet_with_digest(
+    packet: bytes,
+    *,
+    private_key: X25519PrivateKey,
+    key_id: str,
+    trusted_kiosks: Mapping[str, Ed25519PublicKey],
+    expected_enrollment_id: str,
+) -> tuple[bytes, str]:
+    """``open_packet``, and the packet's SHA-256 (hex), hashed in the signature check's own pass."""
+    parsed, digest = _verified_with_digest(packet, trusted_kiosks)
     header = parsed.header
     if header.key_id != key_id:
         raise WrongKey("packet sealed to another receiver key")
     if header.enrollment_id != expected_enrollment_id:
         raise EnrollmentMismatch("packet enrollment id does not match")
     try:  # parsed.ciphertext is a view into ``packet``: the payload is not copied
-        return _suite().decrypt(parsed.ciphertext, private_key, info=header.hpke_info())
+        return _suite().decrypt(parsed.ciphertext, private_key, info=header.hpke_info()), digest
     except InvalidTag:
         raise DecryptFailed("packet could not be decrypted with this key") from None
 

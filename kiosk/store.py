@@ -10,8 +10,19 @@ receipt exists).
 Durability: WAL with ``synchronous=FULL``; one transaction per enrollment (invariant 2).
 
 Pages are 16 KB in a new database (SQLite's default 4 KB stays in one made before): a sealed packet
-of 1.5 MB spans about 90 overflow pages instead of 370, so committing it, and purging it once
-acknowledged (SQLite overwrites freed pages with zeros), cost fewer page writes and reads.
+of 1.5 MB spans about 90 overflow pages instead of 370, so committing it and reading it cost fewer
+page writes and reads.
+
+Erasure: ``secure_delete=ON``, so what an update or delete frees is overwritten with zeros (the code
+half is gone from the file once the receipt printed: the record's old copy is zeroed too). Purging an
+acknowledged packet is the exception (``_purge``, ``secure_delete=FAST``): SQLite zeroes what it
+frees inside the pages it writes anyway, but not the sealed packet's freed overflow pages, which the
+next packets reuse. Zero-filling them wrote each packet twice more (3 MB: into the WAL, then the
+checkpoint), which was most of a backlog's drain time and, on an SD card, its wear; for bytes that
+are ciphertext only the receiver's key opens (the receiver holds the same packet under the same
+key), on flash whose controller keeps overwritten blocks anyway. The kiosk cannot read them; nor
+can a thief. A row whose receipt has not printed yet is purged with ``ON``: its freed copy holds the
+code half.
 """
 
 from __future__ import annotations
@@ -121,6 +132,7 @@ class Store:
             db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # takes effect only while the database is empty
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA secure_delete=ON")  # deleted content is zeroed (a purge relaxes it: ``_purge``)
             db.execute("PRAGMA foreign_keys=ON")
             migrations.apply(db)
         except (sqlite3.Error, OSError) as exc:
@@ -178,17 +190,29 @@ class Store:
     def mark_delivered(self, enrollment_id: str, *, status: str = "delivered") -> None:
         """The receiver acknowledged the packet: drop the sealed bytes, keep the routing row."""
         with self._writing("recording the delivery") as db:
-            self._set(db, enrollment_id, {"status": status, "delivered_at": _now(), "packet": None, "last_error": None})
+            self._purge(db, [enrollment_id], status=status)
 
     def mark_delivered_many(self, enrollment_ids: list[str]) -> None:
         """``mark_delivered`` for several acknowledged packets in one transaction (one fsync)."""
         if not enrollment_ids:
             return
-        now = _now()
-        with self._writing("recording the deliveries") as db:  # plain SQL: sqlite-utils' update reads the row first
-            db.conn.executemany(
-                "UPDATE outbox SET status = 'delivered', delivered_at = ?, packet = NULL, last_error = NULL"
-                " WHERE enrollment_id = ?", [(now, enrollment_id) for enrollment_id in enrollment_ids])
+        with self._writing("recording the deliveries") as db:
+            self._purge(db, enrollment_ids, status="delivered")
+
+    @staticmethod
+    def _purge(db: sqlite_utils.Database, enrollment_ids: list[str], *, status: str) -> None:
+        """Drop acknowledged packets' sealed bytes without zero-filling their pages (``secure_delete=FAST``,
+        see the module's docstring), except in rows whose code half is still waiting for the receipt:
+        the record's old copy, freed by this update, holds that half, and must be zeroed (``ON``)."""
+        rows = [(status, _now(), enrollment_id) for enrollment_id in enrollment_ids]
+        update = ("UPDATE outbox SET status = ?, delivered_at = ?, packet = NULL, last_error = NULL"
+                  " WHERE enrollment_id = ? AND print_pending_code IS {} NULL")
+        db.execute("PRAGMA secure_delete=FAST")
+        try:
+            db.conn.executemany(update.format(""), rows)
+        finally:
+            db.execute("PRAGMA secure_delete=ON")
+        db.conn.executemany(update.format("NOT"), rows)
 
     def mark_attempt_failed(self, enrollment_id: str, *, error: str, next_attempt_at: str) -> None:
         with self._writing("recording a delivery attempt") as db:

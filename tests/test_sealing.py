@@ -311,3 +311,20 @@ def test_a_version_2_signature_over_the_raw_bytes_is_refused(kiosk_key, receiver
     packet[-SIGNATURE_SIZE:] = kiosk_key.sign(bytes(packet[:-SIGNATURE_SIZE]))  # the version-1 way
     with pytest.raises(BadSignature):
         _open(bytes(packet), private_key, recipient, kiosk_key)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_opening_gives_the_digest_the_receiver_acknowledges_for_either_version(kiosk_key, receiver, version):
+    """The receiver takes the packet's SHA-256 from the signature check's own pass over the bytes:
+    it must be the SHA-256 of exactly the bytes received, which the kiosk compares before purging."""
+    import hashlib
+
+    from kiosk.sealing import open_packet_with_digest
+
+    private_key, recipient = receiver
+    packet = _seal(kiosk_key, recipient) if version == 2 else _seal_version_1(kiosk_key, recipient)
+    plaintext, digest = open_packet_with_digest(
+        packet, private_key=private_key, key_id=recipient.key_id,
+        trusted_kiosks={KIOSK: kiosk_key.public_key()}, expected_enrollment_id=ENROLLMENT)
+    assert plaintext == PAYLOAD
+    assert digest == hashlib.sha256(packet).hexdigest()

@@ -14,7 +14,6 @@ first packet. With ``workers=0`` everything runs on the calling thread.
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import threading
@@ -30,7 +29,7 @@ from kiosk.receiver.keys import database_path, load_receiver_key, load_trusted_k
 from kiosk.receiver.links import LinkAddresses, sealed_addresses
 from kiosk.receiver.storage import Incoming, PacketStore, PutOutcome, StoredPacket
 from kiosk.receiver.validation import problems
-from kiosk.sealing import EnrollmentMismatch, open_packet
+from kiosk.sealing import EnrollmentMismatch, open_packet_with_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +83,9 @@ class Intake:
         the worker reads it from there, and it is stored under its name without being copied again.
         ``incoming`` is consumed (stored or removed)."""
         try:
-            if self.workers:
-                checked = self._check_in_pool(_check_file_in_worker, enrollment_id, str(incoming.path))
+            if self.workers:  # the file is synced to disk while a worker checks it
+                checked = self._check_in_pool(_check_file_in_worker, enrollment_id, str(incoming.path),
+                                              meanwhile=incoming.finish)
             else:
                 checked = _check(self, enrollment_id, incoming.read())
         except BaseException:
@@ -101,15 +101,30 @@ class Intake:
             self.on_links_queued()
         return Receipt(enrollment_id=enrollment_id, outcome=outcome, digest=checked.digest)
 
-    def _check_in_pool(self, check, enrollment_id: str, packet: bytes | str) -> _Checked:
+    def start_workers(self) -> None:
+        """Start the worker processes now rather than on the first packet (each imports the intake
+        and loads the key: about half a second of CPU), without waiting for them."""
+        if not self.workers:
+            return
+        pool = self._worker_pool()
+        for _ in range(self.workers):
+            pool.submit(_warm)
+
+    def _worker_pool(self) -> ProcessPoolExecutor:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start_worker, initargs=(str(self.data_dir),))
-            pool = self._pool
+            return self._pool
+
+    def _check_in_pool(self, check, enrollment_id: str, packet: bytes | str, *, meanwhile=None) -> _Checked:
+        pool = self._worker_pool()
         try:
-            return pool.submit(check, enrollment_id, packet).result()
+            future = pool.submit(check, enrollment_id, packet)
+            if meanwhile is not None:
+                meanwhile()
+            return future.result()
         except BrokenProcessPool:  # a worker died (killed, out of memory): a new pool next time
             with self._pool_lock:
                 if self._pool is pool:
@@ -119,14 +134,18 @@ class Intake:
     def open(self, enrollment_id: str, packet: bytes) -> dict:
         """Verify and decrypt ``packet`` (delivered under ``enrollment_id``); returns the payload
         (``kiosk.payload``: either version, attachments' ``content`` as bytes)."""
-        plaintext = open_packet(
+        return self._open_with_digest(enrollment_id, packet)[0]
+
+    def _open_with_digest(self, enrollment_id: str, packet: bytes) -> tuple[dict, str]:
+        """``open``, and the packet's SHA-256 (hex) from the signature check's pass over it."""
+        plaintext, digest = open_packet_with_digest(
             packet,
             private_key=self._private_key,
             key_id=self.key_id,
             trusted_kiosks=load_trusted_kiosks(self.data_dir),
             expected_enrollment_id=enrollment_id,
         )
-        return decode(plaintext)
+        return decode(plaintext), digest
 
     def status(self, enrollment_id: str) -> StoredPacket:
         """The stored routing record; raises ``PacketNotFound``."""
@@ -145,14 +164,14 @@ class _Checked:
 
 
 def _check(intake: Intake, enrollment_id: str, packet: bytes) -> _Checked:
-    payload = intake.open(enrollment_id, packet)
+    payload, digest = intake._open_with_digest(enrollment_id, packet)
     if payload.get("enrollment_id") != enrollment_id:
         raise EnrollmentMismatch("payload enrollment id does not match")
     reasons = problems(payload)  # failed automatic checks: stored, but already rejected
     unverified = _unverified_contacts(payload)
     sealed = sealed_addresses(intake.addresses, enrollment_id, payload, unverified)
     del payload
-    return _Checked(parse(packet).header.kiosk_id, hashlib.sha256(packet).hexdigest(), reasons, unverified, sealed)
+    return _Checked(parse(packet).header.kiosk_id, digest, reasons, unverified, sealed)
 
 
 class _WorkerIntake:
@@ -165,9 +184,14 @@ class _WorkerIntake:
         self.addresses = LinkAddresses(self._private_key.private_bytes_raw())
 
     open = Intake.open
+    _open_with_digest = Intake._open_with_digest
 
 
 _worker: _WorkerIntake | None = None
+
+
+def _warm() -> None:
+    """A task that only makes the pool start a worker process."""
 
 
 def _start_worker(data_dir: str) -> None:

@@ -192,6 +192,7 @@ class ReceiverServer:
         except OSError:
             intake.close()
             raise
+        intake.start_workers()  # in the background: the first delivery does not wait for them
         self._httpd.intake = intake
         wake = (lambda enrollment_id: self._worker_wake.set(),) if self.provisioning else ()
         self._httpd.decisions = Decisions(intake.store, on_accepted=(*self.on_accepted, *wake))
