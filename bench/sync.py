@@ -243,6 +243,7 @@ def main() -> None:
         print(f"backlog: {args.packets} packets, {total / args.packets / 1e6:.2f} MB each on average, "
               f"sealed and committed in {build_s:.1f} s")
         shutil.copyfile(work / "kiosk.db", work / "naive.db")
+        os.sync()  # a backlog made over days is on disk: no drain starts behind gigabytes of writeback
 
         intake_dir = fresh_receiver(work, "receiver-intake", template)
         sample = min(args.baseline_packets, args.packets)
