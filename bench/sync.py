@@ -15,8 +15,10 @@ Not a test: it prints figures and ends with one JSON line.
   one packet at a time on one thread, and 4 at a time with its intake worker processes.
 
 The receiver runs as ``kiosk receiver`` does by default: one intake worker process per CPU.
-For each drain, the CPU time the kiosk process and the receiver (its worker processes included, its
-start too) spent per packet: on a 2-core machine both share the cores, so these bound the rate.
+For each drain, the CPU time the kiosk process and the receiver (its worker processes included) spent
+per packet while draining. Kiosk and receiver share this machine's cores, so these bound the rate:
+the figures end with that bound (every core busy at the coordinator's CPU per packet) and the
+speedup over the naive client it allows at best on these cores.
 
 Run: .venv/bin/python bench/sync.py [--packets N] [--baseline-packets M] [--connections C]
 """
@@ -104,12 +106,26 @@ class Receiver:
     def url(self) -> str:
         return f"https://127.0.0.1:{self.port}"
 
-    def stop(self) -> float:
-        """Stop it; the CPU seconds it used (its intake worker processes included)."""
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the receiver and its processes (intake workers), from /proc."""
+        return _tree_cpu_s(self.proc.pid)
+
+    def stop(self) -> None:
         self.proc.terminate()
-        _, _, usage = os.wait4(self.proc.pid, 0)
-        self.proc.returncode = 0
-        return usage.ru_utime + usage.ru_stime
+        self.proc.wait(timeout=30)
+
+
+def _tree_cpu_s(pid: int) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            total += sum(_tree_cpu_s(int(child)) for child in children.read_text().split())
+    except (OSError, ValueError, IndexError):  # a process that ended meanwhile
+        pass
+    return total
 
 
 def run_child(mode: str, db: Path, url: str, certs, connections: int, limit: int) -> dict:
@@ -119,17 +135,19 @@ def run_child(mode: str, db: Path, url: str, certs, connections: int, limit: int
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, text=True)
     out = proc.stdout.read()
     err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
+    _, status, _ = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{mode} drain failed: {err[-2000:]}")
-    return {**json.loads(out.strip().splitlines()[-1]), "cpu_s": usage.ru_utime + usage.ru_stime}
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def child(mode: str, db: Path, url: str, tls_dir: Path, connections: int, limit: int) -> None:
     from kiosk.store import Store
 
     server_cert, client_cert, client_key = tls_dir / "receiver.pem", tls_dir / f"{KIOSK_ID}.pem", tls_dir / f"{KIOSK_ID}.key"
-    start = time.perf_counter()
+    import resource
+
+    start, cpu_start = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     with Store.open(db) as store:
         count = store.backlog()[0]
         if mode == "coordinator":
@@ -162,8 +180,10 @@ def child(mode: str, db: Path, url: str, tls_dir: Path, connections: int, limit:
                     raise SystemExit(f"naive: HTTP {response.status_code}")
                 store.mark_delivered(enrollment_id)
     elapsed = time.perf_counter() - start
+    cpu_end = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_s = cpu_end.ru_utime - cpu_start.ru_utime + cpu_end.ru_stime - cpu_start.ru_stime
     print(json.dumps({"packets": count, "seconds": round(elapsed, 2), "packets_per_s": round(count / elapsed, 1),
-                      "peak_rss_mb": peak_rss_mb()}))
+                      "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_s}))
 
 
 def peak_rss_mb() -> float:
@@ -262,9 +282,12 @@ def main() -> None:
             receiver = Receiver(data_dir, certs)
             try:
                 limit = args.packets if mode == "coordinator" else sample
+                time.sleep(1.0)  # the receiver's intake workers have started (they start with it)
+                receiver_cpu_before = receiver.cpu_s()
                 results[mode] = run_child(mode, db, receiver.url, certs, args.connections, limit)
+                receiver_cpu_s = receiver.cpu_s() - receiver_cpu_before
             finally:
-                receiver_cpu_s = receiver.stop()
+                receiver.stop()
             results[mode]["receiver_cpu_ms_per_packet"] = round(receiver_cpu_s * 1000 / results[mode]["packets"], 1)
             results[mode]["kiosk_cpu_ms_per_packet"] = round(results[mode]["cpu_s"] * 1000 / results[mode]["packets"], 1)
             with sqlite3.connect(data_dir / "receiver.db") as check:
@@ -277,6 +300,11 @@ def main() -> None:
                   f"peak RSS {results[mode]['peak_rss_mb']} MB; CPU per packet: kiosk "
                   f"{results[mode]['kiosk_cpu_ms_per_packet']} ms, receiver {results[mode]['receiver_cpu_ms_per_packet']} ms")
 
+    # What 2 cores could do at most: every core busy with the coordinator's CPU per packet (kiosk and
+    # receiver together). Against the naive client's rate: the speedup this machine allows at best.
+    cores = os.cpu_count() or 1
+    coordinator_cpu_ms = results["coordinator"]["kiosk_cpu_ms_per_packet"] + results["coordinator"]["receiver_cpu_ms_per_packet"]
+    ceiling = cores * 1000 / coordinator_cpu_ms
     figures = {
         "packets": args.packets,
         "mean_packet_mb": round(total / args.packets / 1e6, 2),
@@ -293,6 +321,9 @@ def main() -> None:
         "coordinator_receiver_cpu_ms_per_packet": results["coordinator"]["receiver_cpu_ms_per_packet"],
         "naive_kiosk_cpu_ms_per_packet": results["naive"]["kiosk_cpu_ms_per_packet"],
         "naive_receiver_cpu_ms_per_packet": results["naive"]["receiver_cpu_ms_per_packet"],
+        "cores": cores,
+        "coordinator_cpu_bound_packets_per_s": round(ceiling, 1),
+        "speedup_ceiling_on_these_cores": round(ceiling / results["naive"]["packets_per_s"], 2),
         "receiver_intake_packets_per_s": intake["packets_per_s"],
         "receiver_intake_concurrent_packets_per_s": pooled["packets_per_s"],
         "receiver_intake_workers": workers,
@@ -300,6 +331,9 @@ def main() -> None:
     }
     print(f"coordinator vs naive: {figures['speedup_vs_naive']}x (target >= 3x); kiosk peak RSS "
           f"{figures['coordinator_peak_rss_mb']} MB (target <= 150 MB)")
+    print(f"CPU bound: {cores} cores at {coordinator_cpu_ms:.1f} ms of CPU per packet (kiosk and receiver) allow at "
+          f"most {figures['coordinator_cpu_bound_packets_per_s']} packets/s, "
+          f"{figures['speedup_ceiling_on_these_cores']}x the naive client")
     print(json.dumps(figures))
 
 
