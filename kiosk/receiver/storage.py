@@ -162,6 +162,8 @@ class PacketStore:
                     self._db.execute(f"ALTER TABLE packets ADD COLUMN {column} {kind}")
             self._db.execute("CREATE INDEX IF NOT EXISTS packets_reference ON packets (reference)")
             self._db.execute(_JOBS)
+            # the jobs still to do, without walking the done ones (thousands after a drained backlog)
+            self._db.execute("CREATE INDEX IF NOT EXISTS jobs_pending ON jobs (kind, job_id) WHERE done_at IS NULL")
             present = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)").fetchall()}
             for column, kind in _JOB_COLUMNS.items():
                 if column not in present:
