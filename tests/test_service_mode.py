@@ -243,8 +243,69 @@ def test_queue_and_forced_sync_to_a_real_receiver(rig):
         assert any(enrollment_id[:12] in line for line in rig.service.state.lines)
         rig.press("sync")
         rig.service._sync_thread.join(30)
-    assert rig.service.state.message == "Sync: delivered 1, failed 0"
+    assert rig.service.state.message == "Sync: 1 delivered, 0 still queued"
     assert rig.shell.store.entry(enrollment_id).status != "queued"
+
+
+def _queue_sample_packets(rig, count: int) -> list[str]:
+    """``count`` sealed packets in the outbox, each waiting out a long backoff (as after days offline)."""
+    import hashlib
+    from datetime import UTC
+
+    from kiosk.domain.ids import reference
+    from kiosk.domain.sample import sample_enrollment
+    from kiosk.payload import encode
+    from kiosk.receiver.keys import public_key_path
+
+    key = sealing.load_or_create_signing_key(rig.config.keys_dir / "kiosk.key")
+    recipient = sealing.load_recipient(public_key_path(rig.receiver_dir))
+    ids = []
+    for _ in range(count):
+        enrollment = sample_enrollment(kiosk_id=rig.config.kiosk.id)
+        packet = sealing.seal(encode(enrollment.to_payload(raw_attachments=True)), recipient=recipient, signing_key=key,
+                              kiosk_id=rig.config.kiosk.id, enrollment_id=enrollment.enrollment_id,
+                              created_at=datetime.now(UTC))
+        rig.shell.store.commit_packet(enrollment_id=enrollment.enrollment_id, reference=reference(enrollment.enrollment_id),
+                                      packet=packet, digest=hashlib.sha256(packet).hexdigest(), print_code="Ab3$xy")
+        rig.shell.store.mark_printed(enrollment.enrollment_id)
+        rig.shell.store.mark_attempt_failed(enrollment.enrollment_id, error="transport:ConnectError",
+                                            next_attempt_at="2099-01-01T00:00:00Z")
+        ids.append(enrollment.enrollment_id)
+    return ids
+
+
+def test_forced_sync_of_a_backlog_with_the_receiver_down_gives_up_soon_and_keeps_everything(rig, tmp_path):
+    """The technician's "sync now" with no receiver answering: it says so within seconds (not one
+    timeout after another for each packet), and every packet is still queued, then delivered."""
+    import socket
+
+    from kiosk.receiver.server import ReceiverServer
+
+    ids = _queue_sample_packets(rig, 20)
+    with socket.socket() as spare:  # a port nobody listens on
+        spare.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{spare.getsockname()[1]}"
+    rig.service.config = rig.config.model_copy(update={"receiver": rig.config.receiver.model_copy(update={"url": dead})})
+    _login(rig)
+    rig.press("page:queue")
+    rig.press("sync")
+    rig.service._sync_thread.join(60)
+    assert not rig.service._sync_thread.is_alive()
+    assert rig.service.state.message == "Sync: 0 delivered, 20 still queued"
+    assert all(rig.shell.store.entry(i).status == "queued" and rig.shell.store.entry(i).has_packet for i in ids)
+    tried = [i for i in ids if rig.shell.store.entry(i).attempts > 1]
+    assert 0 < len(tried) < len(ids)  # it stopped trying once the receiver was plainly out of reach
+    with ReceiverServer(rig.receiver_dir) as server:  # back online: one press delivers the whole backlog
+        rig.service.config = rig.config.model_copy(
+            update={"receiver": rig.config.receiver.model_copy(update={"url": server.url})})
+        rig.press("sync")
+        rig.service._sync_thread.join(60)
+        assert rig.service.state.message == "Sync: 20 delivered, 0 still queued"
+    assert all(not rig.shell.store.entry(i).has_packet for i in ids)
+    import sqlite3
+
+    with sqlite3.connect(rig.receiver_dir / "receiver.db") as held:
+        assert held.execute("SELECT COUNT(*) FROM packets").fetchone()[0] == 20  # each once
 
 
 def test_usb_export_for_a_never_online_kiosk_and_the_receiver_import(rig, tmp_path):

@@ -264,8 +264,8 @@ class ServiceMode:
         def run() -> None:
             try:
                 delivered, failed = self._deliver_all()
-                self.state.message = self.t("Sync: delivered {delivered}, failed {failed}").format(
-                    delivered=delivered, failed=failed)
+                self.state.message = self.t("Sync: {delivered} delivered, {queued} still queued").format(
+                    delivered=delivered, queued=failed)
                 log.info("forced sync", extra={"delivered": delivered, "failed": failed})
             except Exception as exc:  # noqa: BLE001 - one line on screen, the outbox keeps everything
                 self.state.message = self.t("Sync failed: {error}").format(error=type(exc).__name__)
@@ -285,16 +285,23 @@ class ServiceMode:
         else:
             owned = Store.open(self.config.db_path)
             coordinator = SyncCoordinator(owned, transport=Transport.from_config(self.config.receiver))
+        def progress(report) -> None:
+            self.state.message = self.t("Syncing: {delivered} delivered, {left} left").format(
+                delivered=len(report.delivered), left=max(0, queued - len(report.delivered) - len(report.failed)))
+
         try:
-            queued = [e.enrollment_id for e in coordinator.store.entries(where="status = 'queued' AND packet IS NOT NULL")]
-            errors = [coordinator.deliver(enrollment_id) for enrollment_id in queued]
+            # one pipelined round over the whole queue, backoff ignored; it stops starting new ones once
+            # the receiver is out of reach (what was not delivered stays queued, untouched)
+            queued = coordinator.store.backlog()[0]
+            report = coordinator.deliver_due(limit=max(1, queued), is_forced=True, on_progress=progress)
         finally:
             if owned is not None:
                 coordinator.close()
                 owned.close()
         if self.sync is not None:
             self.sync.wake()  # let the loop reconcile statuses and re-check the freeze rules
-        return errors.count(""), len(errors) - errors.count("")
+        delivered = len(report.delivered)
+        return delivered, max(len(report.failed), queued - delivered)
 
     def export_usb(self) -> bool:
         from kiosk.appliance.usb_export import ExportError, export_packets

@@ -34,6 +34,7 @@ import logging
 import random
 import threading
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,7 @@ log = logging.getLogger("kiosk.sync")
 BASE_BACKOFF_S = 30.0
 MAX_BACKOFF_S = 6 * 3600.0
 MAX_RETRY_AFTER_S = 24 * 3600.0
+FOREVER = "9999-12-31T23:59:59Z"  # a "now" past every backoff
 STATUS_POLL_S = 300.0  # how often a delivered enrollment's outcome is asked for
 LOCAL_STATUS = {"received": "delivered", "accepted": "accepted", "rejected": "rejected", "activated": "activated"}
 LOOKUP_STATUSES = ("received", "accepted", "rejected", "activated")
@@ -136,8 +138,14 @@ class SyncCoordinator:
         self._client.close()
 
     # -- delivery ---------------------------------------------------------------------------------
-    def deliver_due(self, *, now: datetime | None = None, limit: int = 200) -> DeliveryReport:
+    def deliver_due(
+        self, *, now: datetime | None = None, limit: int = 200, is_forced: bool = False,
+        on_progress: Callable[[DeliveryReport], None] | None = None,
+    ) -> DeliveryReport:
         """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes.
+
+        ``is_forced`` (a technician's "sync now"): every queued packet, whatever its backoff says.
+        ``on_progress`` is called with the report so far each time outcomes were written.
 
         A pipeline: up to two packets per connection in flight, refilled as each answer comes back;
         outcomes are written here, on the calling thread, as they arrive: the acknowledgements that
@@ -154,7 +162,7 @@ class SyncCoordinator:
             transport_failures = 0
             while True:
                 if not queue and not is_exhausted and len(seen) < limit:
-                    stamp = _stamp(now or datetime.now(UTC))
+                    stamp = FOREVER if is_forced else _stamp(now or datetime.now(UTC))
                     batch = [i for i in self.store.due(now=stamp, limit=min(limit, 200) + len(in_flight) + len(report.failed))
                              if i not in seen][: limit - len(seen)]
                     is_exhausted = not batch
@@ -182,6 +190,8 @@ class SyncCoordinator:
                 if transport_failures >= window:
                     queue.clear()
                     is_exhausted = True
+                if on_progress is not None:
+                    on_progress(report)
         report.is_reachable = not report.failed or bool(report.delivered) or any(
             not code.startswith(("transport:", "tls_")) for code in report.failed.values()
         )
