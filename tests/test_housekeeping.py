@@ -72,3 +72,26 @@ def test_sync_forever_keeps_going_after_a_failed_round():
     thread.start()
     thread.join(5)
     assert not thread.is_alive() and coordinator.rounds == 3
+
+
+def test_sync_forever_goes_straight_on_while_rounds_come_back_full():
+    """``kiosk sync --forever`` draining a backlog: a full round is followed by the next at once,
+    not after the interval (an hour here)."""
+    from kiosk.sync.coordinator import ROUND_LIMIT
+
+    class Coordinator:
+        rounds = 0
+
+        def deliver_due(self):
+            self.rounds += 1
+            if self.rounds == 3:
+                stop.set()
+                return type("R", (), {"delivered": [], "failed": []})()
+            return type("R", (), {"delivered": ["x"] * ROUND_LIMIT, "failed": []})()
+
+    stop = threading.Event()
+    coordinator = Coordinator()
+    thread = threading.Thread(target=lambda: sync_forever(coordinator, interval_s=3600, stop=stop), daemon=True)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive() and coordinator.rounds == 3

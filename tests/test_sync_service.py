@@ -115,3 +115,28 @@ def test_one_delivering_writer_per_database(tmp_path):
         assert result.returncode == 2 and "delivers by itself" in result.stderr
     with writer_lock(db):  # released: free again
         pass
+
+
+def test_a_backlog_drains_round_after_round_without_waiting_the_interval(tmp_path, receiver):
+    """Back online after days: the kiosk does not deliver one round's worth per interval (30 s by
+    default) but goes straight on while rounds come back full; then it waits for the interval."""
+    import time
+
+    server, data_dir, key, certs = receiver
+    with Store.open(tmp_path / "kiosk.db") as store:
+        for _ in range(8):
+            commit_sample(store, data_dir, key)
+        sync = coordinator(store, server.url, certs)
+        events = []
+        service = SyncService(sync, rules=FreezeRules(max_backlog=100, max_age_days=7), post=events.append,
+                              interval_s=3600, round_limit=3)
+        try:
+            service.start()
+            deadline = time.monotonic() + 120  # an upper bound far below the hour-long interval
+            while store.backlog()[0] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert store.backlog()[0] == 0, "the whole backlog, in consecutive rounds"
+            assert ev.NetworkChanged(True) in events
+        finally:
+            service.stop()
+            sync.close()

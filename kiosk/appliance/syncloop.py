@@ -16,14 +16,19 @@ def sync_forever(coordinator, *, interval_s: float = 30.0, stop: threading.Event
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
+    from kiosk.sync.coordinator import ROUND_LIMIT
+
     rounds = 0
     while not stop.is_set():
+        is_more_due = False
         try:
             report = coordinator.deliver_due()
             if report.delivered or report.failed:
                 log.info("sync round", extra={"delivered": len(report.delivered), "failed": len(report.failed)})
+            is_more_due = len(report.delivered) >= ROUND_LIMIT  # a full round: a backlog, go straight on
         except Exception as exc:  # noqa: BLE001 - one bad round must not end the service
             log.warning("sync round failed", extra={"error": type(exc).__name__})
         rounds += 1
-        stop.wait(interval_s)
+        if not is_more_due:
+            stop.wait(interval_s)
     return rounds

@@ -51,6 +51,7 @@ BASE_BACKOFF_S = 30.0
 MAX_BACKOFF_S = 6 * 3600.0
 MAX_RETRY_AFTER_S = 24 * 3600.0
 FOREVER = "9999-12-31T23:59:59Z"  # a "now" past every backoff
+ROUND_LIMIT = 200  # packets a delivery round takes at most (a full round: the next one goes at once)
 STATUS_POLL_S = 300.0  # how often a delivered enrollment's outcome is asked for
 LOCAL_STATUS = {"received": "delivered", "accepted": "accepted", "rejected": "rejected", "activated": "activated"}
 LOOKUP_STATUSES = ("received", "accepted", "rejected", "activated")
@@ -139,7 +140,7 @@ class SyncCoordinator:
 
     # -- delivery ---------------------------------------------------------------------------------
     def deliver_due(
-        self, *, now: datetime | None = None, limit: int = 200, is_forced: bool = False,
+        self, *, now: datetime | None = None, limit: int = ROUND_LIMIT, is_forced: bool = False,
         on_progress: Callable[[DeliveryReport], None] | None = None,
     ) -> DeliveryReport:
         """Deliver every packet whose backoff has elapsed (at most ``limit``); write the outcomes.

@@ -20,7 +20,7 @@ from pathlib import Path
 from kiosk.errors import SyncError
 from kiosk.journey import events as ev
 from kiosk.store import Store
-from kiosk.sync.coordinator import SyncCoordinator
+from kiosk.sync.coordinator import ROUND_LIMIT, SyncCoordinator
 
 log = logging.getLogger("kiosk.sync")
 
@@ -115,12 +115,13 @@ class SyncService:
 
     def __init__(
         self, coordinator: SyncCoordinator, *, rules: FreezeRules, post: Callable[[object], None],
-        interval_s: float = 30.0,
+        interval_s: float = 30.0, round_limit: int = ROUND_LIMIT,
     ) -> None:
         self.coordinator = coordinator
         self.rules = rules
         self.post = post
         self.interval_s = interval_s
+        self.round_limit = round_limit  # packets per round; a full round is followed by the next at once
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -143,12 +144,14 @@ class SyncService:
         if self._thread is not None:
             self._thread.join(timeout=60)
 
-    def run_once(self) -> None:
-        report = self.coordinator.deliver_due()
+    def run_once(self) -> bool:
+        """One round; whether more may be due at once (the round delivered as many as it may take)."""
+        report = self.coordinator.deliver_due(limit=self.round_limit)
         if report.is_reachable:
             self.coordinator.reconcile()
         self._publish_online(report.is_reachable and self._is_receiver_up(report))
         self._publish_freeze()
+        return len(report.delivered) >= self.round_limit
 
     def _is_receiver_up(self, report) -> bool:
         if report.delivered or report.failed:
@@ -157,10 +160,13 @@ class SyncService:
 
     def _run(self) -> None:
         while not self._stop.is_set():
+            is_more_due = False
             try:
-                self.run_once()
+                is_more_due = self.run_once()
             except Exception as exc:  # the loop must outlive any one fault; the outbox keeps everything
                 log.error("sync round failed: %s", type(exc).__name__)
+            if is_more_due:  # a backlog after days offline drains round after round, not one per interval
+                continue
             self._wake.wait(self.interval_s)
             self._wake.clear()
 
