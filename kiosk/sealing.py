@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hpke, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 
+from kiosk.durable import sync_directory
 from kiosk.errors import SealError
 from kiosk.packet import (
     Packet,
@@ -304,10 +305,6 @@ def _write_key_file(path: Path, data: bytes, *, mode: int) -> None:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        sync_directory(path.parent)
     except OSError as err:
         raise KeyFileError(f"cannot write key file {path}: {err.strerror}") from None

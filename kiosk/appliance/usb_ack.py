@@ -31,7 +31,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from kiosk.appliance.usb_export import sync_directory, write_synced
+from kiosk.appliance.usb_export import write_synced
+from kiosk.durable import sync_directory
 from kiosk.errors import KioskError
 
 log = logging.getLogger("kiosk.usb")

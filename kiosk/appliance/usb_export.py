@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from kiosk.durable import sync_directory
 from kiosk.errors import KioskError
 
 MANIFEST = "manifest.json"
@@ -38,15 +39,6 @@ def write_synced(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-
-
-def sync_directory(directory: Path) -> None:
-    """Make the directory's entries (new and renamed files) durable too."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def export_packets(store, dest_root: Path, *, kiosk_id: str, now: datetime | None = None) -> ExportResult:

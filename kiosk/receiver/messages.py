@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from kiosk.durable import sync_directory
+
 log = logging.getLogger("kiosk.receiver.messages")
 
 OUTBOX_DIR = "outbox"
@@ -61,7 +63,7 @@ class FileMessenger:
             out.flush()
             os.fsync(out.fileno())
         os.rename(temporary, path)
-        _sync_directory(self.directory)  # sent means durable: its job may be marked done right after
+        sync_directory(self.directory)  # sent means durable: its job may be marked done right after
         log.info("message sent", extra={"channel": channel, "message_id": message_id})
         return message_id
 
@@ -91,11 +93,3 @@ _LEGACY_NAME = re.compile(r"(\d{20})-([0-9a-f]+)\.json")
 
 def _is_hex(text: str) -> bool:
     return bool(text) and all(c in "0123456789abcdef" for c in text)
-
-
-def _sync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

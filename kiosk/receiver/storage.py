@@ -30,6 +30,7 @@ from sqlite_utils import Database
 
 from kiosk.domain.ids import reference as reference_of
 from kiosk.domain.outcome import STATUSES, is_transition
+from kiosk.durable import sync_directory
 from kiosk.errors import StoreError
 
 
@@ -270,7 +271,7 @@ class PacketStore:
         try:
             for put in batch:  # same id and digest: the same name and the same bytes, so replacing is harmless
                 os.replace(put.incoming, self.files / put.row[-1])
-            _sync_directory(self.files)
+            sync_directory(self.files)
             with self._lock, _sql_errors():
                 with self._immediate():
                     for put in batch:
@@ -546,14 +547,6 @@ def _erase(path: Path) -> None:
     finally:
         os.close(fd)
     path.unlink(missing_ok=True)
-
-
-def _sync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _record(row: Sequence) -> StoredPacket:
